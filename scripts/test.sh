@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Everything CI runs: builds, unit tests, then one real Flink session cluster + the agent for the
+# whole run, the agent's fidelity check against the real gateway's transcripts, end-to-end tests
+# through flinkwire with tokio-postgres, psql, psycopg and PgJDBC.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+source "$FW_ROOT/scripts/lib/flink.sh"
+cd "$FW_ROOT"
+
+FLINK_PORT="${FW_TEST_FLINK_PORT:-28081}"
+AGENT_PORT="${FW_TEST_AGENT_PORT:-28083}"
+PG_PORT="${FW_TEST_PG_PORT:-25433}"
+RUN_DIR="$FW_ROOT/.run/test"
+
+fw_ensure_cargo
+fw_ensure_java
+fw_ensure_pkg psql postgresql-client
+fw_ensure_pkg /usr/share/java/postgresql.jar libpostgresql-jdbc-java
+fw_ensure_pip psycopg "psycopg[binary]>=3.1"
+fw_ensure_flink
+fw_build_agent
+
+fw_log "building and running unit tests"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+cargo build --all-targets
+cargo test --workspace
+
+rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
+cleanup() {
+    local rc=$?
+    [ -f "$RUN_DIR/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/flinkwire.pid")" 2>/dev/null || true
+    fw_stop_all "$RUN_DIR" || true
+    if [ $rc -ne 0 ]; then
+        fw_log "FAILED; logs in $RUN_DIR"
+        for f in "$RUN_DIR"/*.log; do [ -f "$f" ] && { echo "=== tail $f"; tail -n 40 "$f"; }; done
+    fi
+    exit $rc
+}
+trap cleanup EXIT INT TERM
+
+fw_log "starting Flink (REST 127.0.0.1:$FLINK_PORT) and the agent (127.0.0.1:$AGENT_PORT)"
+fw_start_flink "$RUN_DIR" "$FLINK_PORT"
+fw_start_agent "$RUN_DIR" "$AGENT_PORT" "$FLINK_PORT"
+
+fw_log "agent fidelity against the real gateway's transcripts"
+python3 agent/tests/fidelity.py "http://127.0.0.1:$AGENT_PORT"
+
+export FLINKWIRE_TEST_GATEWAY="http://127.0.0.1:$AGENT_PORT"
+export FLINKWIRE_TEST_FLINK_REST="http://127.0.0.1:$FLINK_PORT"
+fw_log "end-to-end tests (tokio-postgres) against real Flink"
+cargo test --test e2e -- --include-ignored --test-threads=2
+
+fw_log "real clients: psql, psycopg, PgJDBC"
+fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT"
+export PGPORT="$PG_PORT" PGHOST=127.0.0.1
+tests/clients/psql_smoke.sh
+python3 tests/clients/psycopg_test.py
+tests/clients/run_java.sh
+
+fw_log "all tests passed"

@@ -1,0 +1,132 @@
+//! HTTP plumbing and REST API version negotiation for one gateway endpoint.
+
+use std::time::Duration;
+
+use flinkwire_protocol::rest::{ApiVersion, ApiVersionsResponse, GetInfoResponse};
+use flinkwire_protocol::sqlstate::classify_error_body;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use tracing::{debug, warn};
+
+use super::error::BackendError;
+
+/// A client of one SQL Gateway REST endpoint. Cheap to clone; clones share the connection pool
+/// and the negotiated version.
+#[derive(Debug, Clone)]
+pub struct GatewayClient {
+    inner: std::sync::Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    base_url: String,
+    http: reqwest::Client,
+    /// Negotiated lazily, so a gateway that is down at startup does not stop flinkwire.
+    version: OnceCell<ApiVersion>,
+    /// A version forced by configuration instead of negotiation.
+    forced_version: Option<ApiVersion>,
+}
+
+impl GatewayClient {
+    /// A client for the gateway at `base_url` (e.g. `http://127.0.0.1:8083`).
+    pub fn new(
+        base_url: &str,
+        request_timeout: Duration,
+        forced_version: Option<ApiVersion>,
+    ) -> Result<Self, BackendError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(request_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| BackendError::from_reqwest(base_url, e))?;
+        Ok(Self {
+            inner: std::sync::Arc::new(Inner {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                http,
+                version: OnceCell::new(),
+                forced_version,
+            }),
+        })
+    }
+
+    /// The endpoint this client talks to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The REST API version in use, negotiated with `GET /api_versions` on first use.
+    pub async fn version(&self) -> Result<ApiVersion, BackendError> {
+        if let Some(v) = self.inner.forced_version {
+            return Ok(v);
+        }
+        self.inner
+            .version
+            .get_or_try_init(|| async {
+                let offered: ApiVersionsResponse =
+                    self.request(Method::GET, "/api_versions", None::<&()>).await?;
+                let version = ApiVersion::negotiate(&offered.versions).ok_or_else(|| {
+                    BackendError::NoCommonVersion {
+                        url: self.inner.base_url.clone(),
+                        offered: offered.versions.clone(),
+                    }
+                })?;
+                debug!(%version, offered = ?offered.versions, "negotiated SQL Gateway REST API version");
+                Ok(version)
+            })
+            .await
+            .copied()
+    }
+
+    /// `GET /info`: product name and Flink version.
+    pub async fn info(&self) -> Result<GetInfoResponse, BackendError> {
+        let path = self.versioned("/info").await?;
+        self.request(Method::GET, &path, None::<&()>).await
+    }
+
+    /// Prefixes `path` with the negotiated version, e.g. `/v4/sessions`.
+    pub(crate) async fn versioned(&self, path: &str) -> Result<String, BackendError> {
+        Ok(format!("/{}{}", self.version().await?.path_prefix(), path))
+    }
+
+    /// Sends one request and decodes the JSON answer; error bodies become classified errors.
+    pub(crate) async fn request<B, T>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, BackendError>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let url = format!("{}{}", self.inner.base_url, path);
+        let mut req = self.inner.http.request(method.clone(), &url);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))?;
+        if status != StatusCode::OK {
+            let text = String::from_utf8_lossy(&bytes);
+            // The whole body (with the Java stack trace) goes to the log, never to the client.
+            warn!(%method, %path, status = status.as_u16(), body = %text, "SQL Gateway error");
+            return Err(BackendError::Gateway(classify_error_body(status.as_u16(), &text)));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            BackendError::Protocol(format!(
+                "{method} {path}: {e}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })
+    }
+}

@@ -1,0 +1,344 @@
+//! The extended query protocol: Parse / Bind / Describe / Execute with parameters inlined as
+//! Flink literals, portals that suspend and resume on the same Flink result.
+//!
+//! Flink cannot describe a query without running it, so Describe runs it and keeps what it
+//! learned: a described portal keeps its running result for Execute, and a described statement
+//! without parameters keeps its result for the first portal bound to it. Nothing runs twice.
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use futures::{Sink, SinkExt};
+use flinkwire_protocol::params::{self, ParamFormat, ParamValue};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, Response,
+};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::extendedquery::{
+    Close, CloseComplete, Execute, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
+    TARGET_TYPE_BYTE_STATEMENT,
+};
+use pgwire::messages::response::{EmptyQueryResponse, NoticeResponse, ReadyForQuery};
+use pgwire::messages::PgWireBackendMessage;
+
+use super::error::{param_error, user_error};
+use super::{apply_transaction, completion_tag, Connection};
+use crate::results::{Outcome, RowSet};
+use crate::router::{classify, split_statements, StatementKind};
+
+/// A parsed statement of the extended protocol.
+#[derive(Debug)]
+pub struct PreparedStatement {
+    /// The Flink SQL with `$n` placeholders.
+    pub sql: String,
+    pub kind: StatementKind,
+    /// The highest `$n` in the SQL.
+    pub param_count: usize,
+    /// A result started by Describe of a statement without parameters, kept for the first
+    /// Execute so the query does not run twice.
+    described: Mutex<Option<RowSet>>,
+}
+
+/// Turns Parse messages into [`PreparedStatement`]s.
+#[derive(Debug)]
+pub struct StatementParser;
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Arc<PreparedStatement>;
+
+    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let statements = split_statements(sql);
+        let sql = match statements.as_slice() {
+            [] => return Ok(None),
+            [one] => *one,
+            _ => {
+                return Err(user_error(
+                    "42601",
+                    "cannot insert multiple commands into a prepared statement",
+                    None,
+                    None,
+                ))
+            }
+        };
+        let param_count = params::placeholders(sql).map_err(param_error)?.max_index;
+        Ok(Some(Arc::new(PreparedStatement {
+            sql: sql.to_owned(),
+            kind: classify(sql),
+            param_count,
+            described: Mutex::new(None),
+        })))
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        Ok(vec![Type::UNKNOWN; stmt.param_count])
+    }
+
+    fn get_result_schema(&self, _stmt: &Self::Statement, _format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        // Never used: describe is implemented below, by running the query.
+        Ok(vec![])
+    }
+}
+
+/// The one column a job-submitting statement answers with.
+fn job_fields() -> Vec<FieldInfo> {
+    vec![FieldInfo::new("job id".to_owned(), None, None, Type::TEXT, FieldFormat::Text)]
+}
+
+/// Tells the client which Flink job its statement started.
+pub(super) async fn send_job_notice<C>(client: &mut C, job_id: &str) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let info = ErrorInfo::new("NOTICE".to_owned(), "00000".to_owned(), format!("Flink job {job_id} submitted"));
+    client.feed(PgWireBackendMessage::NoticeResponse(NoticeResponse::from(info))).await?;
+    Ok(())
+}
+
+impl Connection {
+    /// Starts a portal's statement with its bound parameters inlined.
+    async fn start_portal(&self, portal: &Portal<Arc<PreparedStatement>>) -> PgWireResult<Outcome> {
+        let stmt = &portal.statement.statement;
+        if portal.parameters.is_empty() {
+            let described = stmt.described.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(rows) = described {
+                return Ok(Outcome::Rows(rows));
+            }
+        }
+        let values: Vec<ParamValue<'_>> = portal
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, value)| ParamValue {
+                oid: portal.statement.parameter_types.get(i).cloned().flatten().map_or(0, |t| t.oid()),
+                format: if portal.parameter_format.is_binary(i) { ParamFormat::Binary } else { ParamFormat::Text },
+                bytes: value.as_deref(),
+            })
+            .collect();
+        let sql = params::inline_params(&stmt.sql, &values).map_err(param_error)?;
+        Ok(self.session()?.run(&sql, &stmt.kind).await?)
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Connection {
+    type Statement = Arc<PreparedStatement>;
+    type QueryParser = StatementParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    async fn do_describe_statement<C>(
+        &self,
+        _client: &mut C,
+        target: &StoredStatement<Self::Statement>,
+    ) -> PgWireResult<DescribeStatementResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stmt = &target.statement;
+        let count = stmt.param_count.max(target.parameter_types.len());
+        // Unspecified parameter types are reported as text: the client then sends text, which
+        // is inlined as a Flink string literal that Flink coerces where it is compared.
+        let param_types: Vec<Type> = (0..count)
+            .map(|i| target.parameter_types.get(i).cloned().flatten().unwrap_or(Type::TEXT))
+            .collect();
+        let fields = match &stmt.kind {
+            StatementKind::Query => {
+                let oids: Vec<u32> = param_types.iter().map(Type::oid).collect();
+                let sql = if count == 0 { stmt.sql.clone() } else { params::inline_typed_nulls(&stmt.sql, &oids).map_err(param_error)? };
+                match self.session()?.run(&sql, &stmt.kind).await? {
+                    Outcome::Done => vec![],
+                    Outcome::Rows(rows) => {
+                        let fields = rows.fields(&Format::UnifiedText);
+                        if count == 0 {
+                            *stmt.described.lock().unwrap_or_else(|p| p.into_inner()) = Some(rows);
+                        }
+                        fields
+                    }
+                }
+            }
+            StatementKind::Job => job_fields(),
+            StatementKind::Command { .. } | StatementKind::Transaction(_) | StatementKind::Empty => vec![],
+        };
+        Ok(DescribeStatementResponse::new(param_types, fields))
+    }
+
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Self::Statement>,
+    ) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let fields = match &portal.statement.statement.kind {
+            StatementKind::Query => match self.take_portal(&portal.name) {
+                Some(rows) => {
+                    let fields = rows.fields(&portal.result_column_format);
+                    self.put_portal(&portal.name, rows);
+                    fields
+                }
+                None => match self.start_portal(portal).await? {
+                    Outcome::Done => vec![],
+                    Outcome::Rows(rows) => {
+                        let fields = rows.fields(&portal.result_column_format);
+                        self.put_portal(&portal.name, rows);
+                        fields
+                    }
+                },
+            },
+            StatementKind::Job => job_fields(),
+            StatementKind::Command { .. } | StatementKind::Transaction(_) | StatementKind::Empty => vec![],
+        };
+        Ok(DescribePortalResponse::new(fields))
+    }
+
+    /// Replaces pgwire's default, which collects a whole result before sending it: rows are sent
+    /// as they arrive, and a row limit suspends the portal on the same running Flink result.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal = match client.portal_store().get_portal(name) {
+            Some(pgwire::api::store::Entry::Value(portal)) => portal,
+            Some(pgwire::api::store::Entry::Empty) => {
+                client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+                return Ok(());
+            }
+            None => return Err(PgWireError::PortalNotFound(name.to_owned())),
+        };
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let result = self.execute_portal(client, &portal, message.max_rows.max(0) as usize).await;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        result
+    }
+
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // The unnamed portal ends at Sync (outside a transaction block): so does its Flink result.
+        client.portal_store().rm_portal(DEFAULT_NAME);
+        drop(self.take_portal(DEFAULT_NAME));
+        let status = client.transaction_status();
+        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        match message.target_type {
+            TARGET_TYPE_BYTE_PORTAL => {
+                client.portal_store().rm_portal(name);
+                drop(self.take_portal(name));
+            }
+            // Dropping a statement drops any result its Describe kept, closing the operation.
+            TARGET_TYPE_BYTE_STATEMENT => client.portal_store().rm_statement(name),
+            _ => {}
+        }
+        client.send(PgWireBackendMessage::CloseComplete(CloseComplete::new())).await?;
+        Ok(())
+    }
+
+    /// Unused: `on_execute` above runs portals itself.
+    async fn do_query<C>(&self, _client: &mut C, _portal: &Portal<Self::Statement>, _max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        Ok(Response::EmptyQuery)
+    }
+}
+
+impl Connection {
+    /// Sends up to `max_rows` rows of a portal (0 = all), then PortalSuspended or CommandComplete.
+    async fn execute_portal<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Arc<PreparedStatement>>,
+        max_rows: usize,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let kind = &portal.statement.statement.kind;
+        if let StatementKind::Transaction(command) = kind {
+            apply_transaction(client, *command);
+            client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
+            return Ok(());
+        }
+        let mut rows = match self.take_portal(&portal.name) {
+            Some(rows) => rows,
+            None => match self.start_portal(portal).await? {
+                Outcome::Done => {
+                    client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
+                    return Ok(());
+                }
+                Outcome::Rows(rows) => rows,
+            },
+        };
+        if let (StatementKind::Job, Some(job)) = (kind, rows.job_id()) {
+            send_job_notice(client, job).await?;
+        }
+        let formats = &portal.result_column_format;
+        let mut sent = 0;
+        loop {
+            let want = if max_rows == 0 { 0 } else { max_rows - sent };
+            let Some(page) = rows.next_rows(want, formats).await? else { break };
+            sent += page.len();
+            for row in page {
+                client.feed(PgWireBackendMessage::DataRow(row)).await?;
+            }
+            client.flush().await?;
+            if max_rows != 0 && sent >= max_rows {
+                // Like PostgreSQL, suspend when the limit is reached even if nothing follows;
+                // the next Execute then completes with no rows.
+                self.put_portal(&portal.name, rows);
+                client.send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new())).await?;
+                return Ok(());
+            }
+        }
+        client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, sent).into())).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! The PostgreSQL front end, on the `pgwire` crate.
+//!
+//! One [`Connection`] per client socket holds that client's state (its [`ClientSession`] and
+//! its open portals) and implements pgwire's startup, simple-query and extended-query handlers.
+//! pgwire does the protocol bookkeeping; flinkwire overrides the paths where pgwire would buffer
+//! a whole result (simple query flushes per page; Execute streams and suspends portals itself).
+
+mod error;
+mod extended;
+mod simple;
+mod startup;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pgwire::api::PgWireServerHandlers;
+use pgwire::api::results::Tag;
+use tokio::sync::OnceCell;
+
+use crate::results::RowSet;
+use crate::router::{StatementKind, TransactionCommand};
+use crate::server::ServerContext;
+use crate::session::ClientSession;
+
+pub use extended::PreparedStatement;
+
+/// The state and handlers of one client connection.
+pub struct Connection {
+    ctx: Arc<ServerContext>,
+    /// Set once the client has authenticated and its gateway session is open.
+    session: OnceCell<ClientSession>,
+    /// Rows of portals that were described or suspended, by portal name; taken by Execute.
+    portals: Mutex<HashMap<String, RowSet>>,
+    parser: Arc<extended::StatementParser>,
+}
+
+impl Connection {
+    /// A connection that has not started up yet.
+    pub fn new(ctx: Arc<ServerContext>) -> Self {
+        Self {
+            ctx,
+            session: OnceCell::new(),
+            portals: Mutex::new(HashMap::new()),
+            parser: Arc::new(extended::StatementParser),
+        }
+    }
+
+    /// The client's session; pgwire only routes queries after startup, so it is always there.
+    fn session(&self) -> Result<&ClientSession, pgwire::error::PgWireError> {
+        self.session.get().ok_or(pgwire::error::PgWireError::NotReadyForQuery)
+    }
+
+    /// Closes the client's gateway session (and with it every operation and Flink job it has).
+    pub async fn close(mut self) {
+        drop(std::mem::take(&mut self.portals));
+        if let Some(session) = self.session.take() {
+            let handle = session.handle().to_owned();
+            if let Err(err) = session.close().await {
+                tracing::warn!(session = %handle, cause = %err, "closing the gateway session failed");
+            }
+        }
+    }
+
+    fn take_portal(&self, name: &str) -> Option<RowSet> {
+        self.portals.lock().unwrap_or_else(|p| p.into_inner()).remove(name)
+    }
+
+    fn put_portal(&self, name: &str, rows: RowSet) {
+        self.portals.lock().unwrap_or_else(|p| p.into_inner()).insert(name.to_owned(), rows);
+    }
+}
+
+/// The command tag PostgreSQL clients expect when a statement completes.
+fn completion_tag(kind: &StatementKind, rows: usize) -> Tag {
+    match kind {
+        StatementKind::Query => Tag::new("SELECT").with_rows(rows),
+        // A job's rows are its id, not inserted rows: Flink runs the insert asynchronously.
+        StatementKind::Job => Tag::new("INSERT 0").with_rows(0),
+        StatementKind::Command { tag } => Tag::new(tag),
+        StatementKind::Transaction(command) => Tag::new(command.tag()),
+        StatementKind::Empty => Tag::new(""),
+    }
+}
+
+/// Applies a transaction-control statement to the client's transaction state.
+fn apply_transaction<C: pgwire::api::ClientInfo>(client: &mut C, command: TransactionCommand) {
+    let status = client.transaction_status();
+    client.set_transaction_status(match command {
+        TransactionCommand::Begin => status.to_in_transaction_state(),
+        TransactionCommand::Commit | TransactionCommand::Rollback => status.to_idle_state(),
+    });
+}
+
+/// Hands pgwire the per-connection handlers.
+pub struct ConnectionHandlers(pub Arc<Connection>);
+
+impl PgWireServerHandlers for ConnectionHandlers {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
+        self.0.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        self.0.clone()
+    }
+
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        self.0.clone()
+    }
+}

@@ -1,0 +1,30 @@
+//! # flinkwire
+//!
+//! A PostgreSQL wire-protocol server in front of Apache Flink SQL: PostgreSQL clients, BI tools
+//! and drivers send Flink SQL as plain queries.
+//!
+//! ## Layout
+//! Data flows one way; each arrow is a module boundary:
+//!
+//! ```text
+//! frontend ──▶ session ──▶ router ──▶ backend ──▶ results ──▶ (back to the frontend as rows)
+//! ```
+//!
+//! - [`config`]: TOML file + `FLINKWIRE_*` environment + flags.
+//! - [`server`]: the listener and per-connection tasks.
+//! - [`frontend`]: the PostgreSQL protocol on `pgwire` (startup, simple and extended query).
+//! - [`session`]: a client's state: its Flink SQL Gateway session.
+//! - [`router`]: splitting query strings into statements and classifying them.
+//! - [`backend`]: the SQL Gateway REST client (version negotiation, sessions, operations, pages).
+//! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory.
+//!
+//! The pure translations (REST types, type mapping, value encoding, SQLSTATEs, parameter
+//! inlining) live in the `flinkwire-protocol` crate.
+
+pub mod backend;
+pub mod config;
+pub mod frontend;
+pub mod results;
+pub mod router;
+pub mod server;
+pub mod session;

@@ -1,0 +1,291 @@
+//! Per statement: where it goes and what kind of answer it gets.
+//!
+//! A simple-query string may hold several statements; [`split_statements`] cuts it where
+//! PostgreSQL and Flink would, respecting string literals, quoted identifiers, comments and
+//! Flink's `BEGIN STATEMENT SET; … END;` block. [`classify`] looks at the leading keywords only:
+//! when in doubt a statement goes to Flink unchanged and the gateway's answer decides.
+
+/// What kind of answer a statement produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatementKind {
+    /// Nothing but whitespace, semicolons and comments.
+    Empty,
+    /// Returns rows and has no side effects, so it may run at Describe time: SELECT, WITH,
+    /// VALUES, SHOW, DESCRIBE, EXPLAIN, and `SET` without arguments (lists the configuration).
+    Query,
+    /// Submits a Flink job and answers with its id at once: INSERT, EXECUTE STATEMENT SET,
+    /// statement-set blocks.
+    Job,
+    /// Transaction control, answered locally: Flink SQL has no transactions, but PostgreSQL
+    /// clients (psycopg's default mode, PgJDBC with autocommit off) wrap statements in them.
+    Transaction(TransactionCommand),
+    /// Everything else (DDL, `SET 'k' = 'v'`, `USE`, `RESET`…): answered with a command tag.
+    Command {
+        /// The PostgreSQL command tag, e.g. `CREATE TABLE`.
+        tag: String,
+    },
+}
+
+/// A transaction-control statement and what it does to the client's transaction state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionCommand {
+    /// `BEGIN`, `START TRANSACTION`.
+    Begin,
+    /// `COMMIT`, `END`.
+    Commit,
+    /// `ROLLBACK`, `ABORT`.
+    Rollback,
+}
+
+impl TransactionCommand {
+    /// The command tag PostgreSQL answers with.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Begin => "BEGIN",
+            Self::Commit => "COMMIT",
+            Self::Rollback => "ROLLBACK",
+        }
+    }
+}
+
+impl StatementKind {
+    /// Whether the statement answers with rows.
+    pub fn returns_rows(&self) -> bool {
+        matches!(self, Self::Query | Self::Job)
+    }
+}
+
+/// Classifies one statement by its leading keywords.
+pub fn classify(sql: &str) -> StatementKind {
+    let words = leading_words(sql, 6);
+    let Some(first) = words.first() else { return StatementKind::Empty };
+    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    match first.as_str() {
+        "SELECT" | "WITH" | "VALUES" | "SHOW" | "DESCRIBE" | "DESC" | "EXPLAIN" | "TABLE" => {
+            StatementKind::Query
+        }
+        // Only the bare `SET` lists the session configuration; `SET 'k' = 'v'` changes it.
+        "SET" if words.len() == 1 => StatementKind::Query,
+        "INSERT" => StatementKind::Job,
+        "EXECUTE" if word(1) == "STATEMENT" || word(1) == "INSERT" => StatementKind::Job,
+        "BEGIN" if word(1) == "STATEMENT" => StatementKind::Job,
+        "BEGIN" | "START" => StatementKind::Transaction(TransactionCommand::Begin),
+        "COMMIT" | "END" => StatementKind::Transaction(TransactionCommand::Commit),
+        "ROLLBACK" | "ABORT" => StatementKind::Transaction(TransactionCommand::Rollback),
+        "CREATE" | "DROP" | "ALTER" => {
+            // `CREATE TEMPORARY SYSTEM FUNCTION f` → `CREATE FUNCTION`; `DROP TABLE` stays.
+            let object = words[1..]
+                .iter()
+                .find(|w| !matches!(w.as_str(), "TEMPORARY" | "SYSTEM" | "OR" | "REPLACE"))
+                .map(String::as_str)
+                .unwrap_or("");
+            if object.is_empty() {
+                StatementKind::Command { tag: first.clone() }
+            } else {
+                StatementKind::Command { tag: format!("{first} {object}") }
+            }
+        }
+        other => StatementKind::Command { tag: other.to_owned() },
+    }
+}
+
+/// Splits a query string into statements (without their terminating `;`), dropping empty ones.
+pub fn split_statements(sql: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    // `start`: where the current statement began; `segment`: where the text after the last `;` began.
+    let (mut start, mut segment) = (0, 0);
+    let mut in_statement_set = false;
+    for end in statement_ends(sql) {
+        let words = leading_words(&sql[segment..end], 3);
+        segment = end + 1;
+        if words.len() >= 3 && words[0] == "BEGIN" && words[1] == "STATEMENT" && words[2] == "SET" {
+            in_statement_set = true;
+            continue;
+        }
+        if in_statement_set {
+            // The block ends with a bare `END`; keep accumulating until then.
+            if words.len() == 1 && words[0] == "END" {
+                in_statement_set = false;
+            } else {
+                continue;
+            }
+        }
+        push_nonempty(&mut out, &sql[start..end]);
+        start = end + 1;
+    }
+    push_nonempty(&mut out, &sql[start.min(sql.len())..]);
+    out
+}
+
+fn push_nonempty<'a>(out: &mut Vec<&'a str>, piece: &'a str) {
+    if !leading_words(piece, 1).is_empty() {
+        out.push(piece.trim());
+    }
+}
+
+/// Byte offsets of every `;` that ends a statement (outside literals and comments).
+fn statement_ends(sql: &str) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut lexer = Lexer::new(sql);
+    while let Some(token) = lexer.next_token() {
+        if let Token::Semicolon(at) = token {
+            ends.push(at);
+        }
+    }
+    ends
+}
+
+/// The first `n` words of a statement, upper-cased, skipping comments and opening parentheses.
+pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
+    let mut words = Vec::with_capacity(n);
+    let mut lexer = Lexer::new(sql);
+    while words.len() < n {
+        match lexer.next_token() {
+            Some(Token::Word(w)) => words.push(w.to_ascii_uppercase()),
+            Some(Token::Open) if words.is_empty() => continue,
+            Some(Token::Quoted(q)) if !words.is_empty() => words.push(q.to_owned()),
+            Some(_) | None => break,
+        }
+    }
+    words
+}
+
+#[derive(Debug, PartialEq)]
+enum Token<'a> {
+    Word(&'a str),
+    /// A string literal or quoted identifier, quotes included.
+    Quoted(&'a str),
+    Open,
+    Semicolon(usize),
+    Other,
+}
+
+/// Just enough of a SQL lexer to find statement boundaries and leading keywords. Flink string
+/// literals double their quotes and know no backslash escapes.
+struct Lexer<'a> {
+    sql: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(sql: &'a str) -> Self {
+        Self { sql, pos: 0 }
+    }
+
+    fn next_token(&mut self) -> Option<Token<'a>> {
+        let bytes = self.sql.as_bytes();
+        loop {
+            let c = *bytes.get(self.pos)?;
+            let start = self.pos;
+            match c {
+                b if b.is_ascii_whitespace() => self.pos += 1,
+                b'-' if bytes.get(self.pos + 1) == Some(&b'-') => {
+                    self.pos = self.sql[self.pos..].find('\n').map_or(self.sql.len(), |i| self.pos + i + 1);
+                }
+                b'/' if bytes.get(self.pos + 1) == Some(&b'*') => {
+                    self.pos = self.sql[self.pos + 2..].find("*/").map_or(self.sql.len(), |i| self.pos + 2 + i + 2);
+                }
+                b'\'' | b'"' | b'`' => {
+                    self.skip_quoted(c);
+                    return Some(Token::Quoted(&self.sql[start..self.pos]));
+                }
+                b';' => {
+                    self.pos += 1;
+                    return Some(Token::Semicolon(start));
+                }
+                b'(' => {
+                    self.pos += 1;
+                    return Some(Token::Open);
+                }
+                b if b.is_ascii_alphabetic() || b == b'_' => {
+                    while bytes.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$') {
+                        self.pos += 1;
+                    }
+                    return Some(Token::Word(&self.sql[start..self.pos]));
+                }
+                _ => {
+                    // Advance one whole UTF-8 character.
+                    self.pos += self.sql[self.pos..].chars().next().map_or(1, char::len_utf8);
+                    return Some(Token::Other);
+                }
+            }
+        }
+    }
+
+    /// Skips a quoted literal or identifier; a doubled quote is an escaped quote.
+    fn skip_quoted(&mut self, quote: u8) {
+        let bytes = self.sql.as_bytes();
+        self.pos += 1;
+        while let Some(&b) = bytes.get(self.pos) {
+            self.pos += 1;
+            if b == quote {
+                if bytes.get(self.pos) == Some(&quote) {
+                    self.pos += 1;
+                } else {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_outside_literals_and_comments() {
+        let sql = "SELECT ';' AS a; -- c;\nSELECT `x;y` FROM t /* ; */; VALUES ('it''s;'); ;";
+        assert_eq!(
+            split_statements(sql),
+            vec!["SELECT ';' AS a", "-- c;\nSELECT `x;y` FROM t /* ; */", "VALUES ('it''s;')"]
+        );
+        assert!(split_statements(" ; ;; -- nothing").is_empty());
+        assert_eq!(split_statements("SELECT 1"), vec!["SELECT 1"]);
+    }
+
+    #[test]
+    fn backslash_does_not_escape_in_flink_literals() {
+        assert_eq!(split_statements(r"SELECT '\'; SELECT 2"), vec![r"SELECT '\'", "SELECT 2"]);
+    }
+
+    #[test]
+    fn statement_set_block_stays_whole() {
+        let sql = "BEGIN STATEMENT SET; INSERT INTO a SELECT 1; INSERT INTO b SELECT 2; END; SELECT 3";
+        assert_eq!(
+            split_statements(sql),
+            vec!["BEGIN STATEMENT SET; INSERT INTO a SELECT 1; INSERT INTO b SELECT 2; END", "SELECT 3"]
+        );
+    }
+
+    #[test]
+    fn classifies_by_leading_keywords() {
+        assert_eq!(classify("  select 1"), StatementKind::Query);
+        assert_eq!(classify("/* hi */ (SELECT 1) UNION (SELECT 2)"), StatementKind::Query);
+        assert_eq!(classify("SHOW TABLES"), StatementKind::Query);
+        assert_eq!(classify("EXPLAIN SELECT 1"), StatementKind::Query);
+        assert_eq!(classify("SET"), StatementKind::Query);
+        assert_eq!(classify("SET 'a' = 'b'"), StatementKind::Command { tag: "SET".into() });
+        assert_eq!(classify("RESET"), StatementKind::Command { tag: "RESET".into() });
+        assert_eq!(classify("USE CATALOG c"), StatementKind::Command { tag: "USE".into() });
+        assert_eq!(classify("insert into t values (1)"), StatementKind::Job);
+        assert_eq!(classify("EXECUTE STATEMENT SET BEGIN INSERT INTO t SELECT 1; END"), StatementKind::Job);
+        assert_eq!(
+            classify("CREATE TEMPORARY TABLE t (a INT)"),
+            StatementKind::Command { tag: "CREATE TABLE".into() }
+        );
+        assert_eq!(
+            classify("create or replace temporary view v as select 1"),
+            StatementKind::Command { tag: "CREATE VIEW".into() }
+        );
+        assert_eq!(classify("DROP CATALOG c"), StatementKind::Command { tag: "DROP CATALOG".into() });
+        assert_eq!(classify("-- only a comment"), StatementKind::Empty);
+        assert_eq!(classify("begin"), StatementKind::Transaction(TransactionCommand::Begin));
+        assert_eq!(
+            classify("START TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+            StatementKind::Transaction(TransactionCommand::Begin)
+        );
+        assert_eq!(classify("COMMIT"), StatementKind::Transaction(TransactionCommand::Commit));
+        assert_eq!(classify("rollback"), StatementKind::Transaction(TransactionCommand::Rollback));
+    }
+}
