@@ -93,7 +93,10 @@ impl Config {
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
         }
         builder = builder.add_source(
-            config::Environment::with_prefix("FLINKWIRE").prefix_separator("_").separator("__"),
+            config::Environment::with_prefix("FLINKWIRE")
+                .prefix_separator("_")
+                .separator("__")
+                .source(Some(config_environment())),
         );
         if let Some(listen) = overrides.listen {
             builder = builder.set_override("listen", listen.to_string())?;
@@ -113,6 +116,15 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
+/// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
+fn config_environment() -> config::Map<String, String> {
+    const KEYS: [&str; 3] = ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__"];
+    std::env::vars()
+        .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))
+        .collect()
 }
 
 impl GatewayConfig {

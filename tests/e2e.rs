@@ -56,15 +56,15 @@ async fn simple_row(client: &Client, sql: &str) -> Vec<Option<String>> {
 async fn select_one() {
     let client = connect().await;
     assert_eq!(simple_row(&client, "SELECT 1").await, vec![Some("1".to_owned())]);
-    let row = client.query_one("SELECT 1 AS one", &[]).await.unwrap();
-    assert_eq!(row.columns()[0].name(), "one");
+    let row = client.query_one("SELECT 1 AS n", &[]).await.unwrap();
+    assert_eq!(row.columns()[0].name(), "n");
     assert_eq!(row.columns()[0].type_(), &Type::INT4);
     assert_eq!(row.get::<_, i32>(0), 1);
 }
 
 const EVERY_TYPE: &str = "SELECT TRUE AS b, CAST(1 AS TINYINT) AS ti, CAST(2 AS SMALLINT) AS si, 3 AS i, \
      CAST(4 AS BIGINT) AS bi, CAST(1.5 AS FLOAT) AS f, CAST(2.25 AS DOUBLE) AS d, \
-     CAST(12.30 AS DECIMAL(10, 2)) AS dec, CAST('ab' AS CHAR(3)) AS c, 'xyz' AS vc, \
+     CAST(12.30 AS DECIMAL(10, 2)) AS dc, CAST('ab' AS CHAR(3)) AS c, CAST('xyz' AS VARCHAR(5)) AS vc, \
      CAST('str' AS STRING) AS s, X'0102' AS bin, DATE '2024-01-02' AS dt, TIME '12:34:56' AS tm, \
      TIMESTAMP '2024-01-02 03:04:05.123' AS ts, TO_TIMESTAMP_LTZ(0, 3) AS ltz, \
      INTERVAL '2' YEAR AS iym, INTERVAL '3' DAY AS idt, ARRAY[1, 2, 3] AS arr, \
@@ -127,7 +127,7 @@ async fn every_type_in_binary() {
     assert_eq!(row.get::<_, i64>("bi"), 4);
     assert_eq!(row.get::<_, f32>("f"), 1.5);
     assert_eq!(row.get::<_, f64>("d"), 2.25);
-    assert_eq!(row.get::<_, Decimal>("dec"), Decimal::new(1230, 2));
+    assert_eq!(row.get::<_, Decimal>("dc"), Decimal::new(1230, 2));
     assert_eq!(row.get::<_, String>("c"), "ab ");
     assert_eq!(row.get::<_, String>("vc"), "xyz");
     assert_eq!(row.get::<_, String>("s"), "str");

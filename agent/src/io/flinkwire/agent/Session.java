@@ -46,7 +46,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /** A REST session: its configuration map, its TableEnvironment and its operations. */
 final class Session {
@@ -72,6 +76,7 @@ final class Session {
     private final TableEnvironmentInternal env;
     private List<ModifyOperation> statementSet; // non-null inside BEGIN STATEMENT SET
     private volatile boolean closed;
+    private final ExecutorService worker;
 
     Session(Agent agent, UUID handle, String name, Map<String, String> properties) {
         this.agent = agent;
@@ -85,7 +90,24 @@ final class Session {
         this.config = new LinkedHashMap<>(d);
         Configuration conf = Configuration.fromMap(d);
         EnvironmentSettings settings = EnvironmentSettings.newInstance().withConfiguration(conf).build();
-        this.env = (TableEnvironmentInternal) TableEnvironment.create(settings);
+        // The planner keeps Calcite metadata providers in thread-locals of the thread that created
+        // it, so the TableEnvironment is created and used on one thread per session.
+        this.worker = Executors.newSingleThreadExecutor(r -> Agent.daemon(r, "fw-session-" + handle));
+        this.env = onWorker(() -> (TableEnvironmentInternal) TableEnvironment.create(settings));
+    }
+
+    private <T> T onWorker(Callable<T> c) {
+        try {
+            return worker.submit(c).get();
+        } catch (ExecutionException e) {
+            Throwable t = e.getCause();
+            if (t instanceof RuntimeException) throw (RuntimeException) t;
+            if (t instanceof Error) throw (Error) t;
+            throw new RuntimeException(t);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeException(e);
+        }
     }
 
     void touch() {
@@ -101,7 +123,7 @@ final class Session {
     io.flinkwire.agent.Operation submit(String statement, Map<String, String> execConfig) {
         io.flinkwire.agent.Operation op = new io.flinkwire.agent.Operation(UUID.randomUUID(), agent.opts.maxRowsPerPage);
         operations.put(op.handle, op);
-        op.future = agent.opPool.submit(() -> {
+        op.future = worker.submit(() -> {
             try {
                 ResultSpec r = execute(statement, execConfig);
                 op.finished(r);
@@ -113,13 +135,22 @@ final class Session {
     }
 
     String[] complete(String statement, int position) {
-        synchronized (lock) {
-            return env.getParser().getCompletionHints(statement, position);
-        }
+        return onWorker(() -> {
+            synchronized (lock) {
+                return env.getParser().getCompletionHints(statement, position);
+            }
+        });
     }
 
     /** POST configure-session: only configuration-like statements, executed synchronously. */
     void configure(String statement) {
+        onWorker(() -> {
+            configureOnWorker(statement);
+            return null;
+        });
+    }
+
+    private void configureOnWorker(String statement) {
         synchronized (lock) {
             try {
                 List<Operation> ops = env.getParser().parse(statement);
@@ -315,5 +346,6 @@ final class Session {
             }
         }
         operations.clear();
+        worker.shutdownNow();
     }
 }
