@@ -53,6 +53,10 @@ pub struct SessionConfig {
     /// Flink configuration for the session (`execution.runtime-mode`, `rest.address`, …).
     #[serde(default = "default_session_properties")]
     pub properties: BTreeMap<String, String>,
+    /// Flink SQL run on every new session before the client's first statement (`CREATE TABLE`,
+    /// `CREATE CATALOG`, `USE`, `SET 'k' = 'v'` …), so clients only have to write queries.
+    #[serde(default)]
+    pub init_sql: Vec<String>,
 }
 
 /// A user allowed to log in with a password.
@@ -160,7 +164,7 @@ impl Default for GatewayConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { properties: default_session_properties() }
+        Self { properties: default_session_properties(), init_sql: Vec::new() }
     }
 }
 

@@ -7,6 +7,37 @@ use crate::config::Config;
 use crate::results::{Outcome, ResultError, RowSet};
 use crate::router::StatementKind;
 
+/// A statement of the session's init SQL failed: the session is not usable as configured.
+#[derive(Debug, thiserror::Error)]
+#[error("init SQL statement failed: {statement}: {source}")]
+pub struct SessionInitError {
+    pub statement: String,
+    #[source]
+    pub source: ResultError,
+}
+
+/// Why a client session could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Gateway(#[from] BackendError),
+    #[error(transparent)]
+    Init(#[from] SessionInitError),
+}
+
+impl OpenError {
+    /// The SQLSTATE of a failed connection attempt: 08001 when the gateway is unreachable, the
+    /// statement's own SQLSTATE when init SQL is broken.
+    pub fn sqlstate(&self) -> flinkwire_protocol::sqlstate::SqlState {
+        use flinkwire_protocol::sqlstate::SqlState;
+        match self {
+            Self::Gateway(e) if e.sqlstate().is_connection_class() => SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+            Self::Gateway(e) => e.sqlstate(),
+            Self::Init(e) => e.source.sqlstate(),
+        }
+    }
+}
+
 /// Per-connection state that outlives single statements.
 #[derive(Debug)]
 pub struct ClientSession {
@@ -19,7 +50,7 @@ impl ClientSession {
         gateway: &GatewayClient,
         config: &Config,
         session_name: &str,
-    ) -> Result<Self, BackendError> {
+    ) -> Result<Self, OpenError> {
         let gateway = GatewaySession::open(
             gateway,
             session_name,
@@ -27,7 +58,23 @@ impl ClientSession {
             config.gateway.heartbeat_interval(),
         )
         .await?;
-        Ok(Self { gateway })
+        let session = Self { gateway };
+        for sql in &config.session.init_sql {
+            session.run_init(sql).await?;
+        }
+        Ok(session)
+    }
+
+    /// Runs one statement of the configured init SQL to completion.
+    async fn run_init(&self, sql: &str) -> Result<(), SessionInitError> {
+        let failed = |source| SessionInitError { statement: sql.to_owned(), source };
+        match self.run(sql, &crate::router::classify(sql)).await.map_err(failed)? {
+            Outcome::Done => Ok(()),
+            Outcome::Rows(mut rows) => {
+                while rows.next_rows(0, &pgwire::api::portal::Format::UnifiedText).await.map_err(failed)?.is_some() {}
+                Ok(())
+            }
+        }
     }
 
     /// The gateway session handle (for logs).

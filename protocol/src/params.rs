@@ -32,7 +32,8 @@
 //!   timestamptz → `TO_TIMESTAMP_LTZ(<epoch millis>, 3)` (TIMESTAMP_LTZ(3), independent of the
 //!   session time zone; microseconds are truncated toward the past).
 //! - NULL → `CAST(NULL AS <type>)` when the OID is known (Flink rejects untyped NULL in many
-//!   places), a bare `NULL` when it is unspecified (OID 0 / `unknown`), where the context types it.
+//!   places), `CAST(NULL AS STRING)` when it is unspecified (OID 0 / `unknown`), as PostgreSQL
+//!   resolves an unknown-typed NULL to text.
 //! - Text-format values of unspecified type (OID 0, `unknown`) and of types without a Flink
 //!   counterpart (arrays, interval, …) become string literals: Flink coerces them in
 //!   comparisons or rejects them; they are quoted, so never a safety issue.
@@ -342,7 +343,9 @@ pub fn render_literal(value: &ParamValue<'_>) -> Result<String, ValueError> {
     let Some(bytes) = value.bytes else {
         return Ok(match flink_type_name(value.oid) {
             Some(ty) => format!("CAST(NULL AS {ty})"),
-            None => "NULL".to_owned(),
+            // Flink rejects an untyped NULL in most places ("Illegal use of 'NULL'"); PostgreSQL
+            // resolves an unknown-typed NULL to text, so do the same.
+            None => "CAST(NULL AS STRING)".to_owned(),
         });
     };
     match value.format {
@@ -1728,7 +1731,7 @@ mod tests {
         .expect("ok");
         assert_eq!(
             out,
-            "INSERT INTO t VALUES (CAST(NULL AS BIGINT), NULL, CAST(NULL AS TIMESTAMP(6)), NULL)"
+            "INSERT INTO t VALUES (CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(NULL AS TIMESTAMP(6)), CAST(NULL AS STRING))"
         );
     }
 

@@ -76,7 +76,7 @@ impl Connection {
         let name = format!("flinkwire:{user}@{}", client.socket_addr());
         let session = ClientSession::open(&self.ctx.gateway, &self.ctx.config, &name)
             .await
-            .map_err(|e| fatal_error("08001", format!("cannot open a Flink session: {e}")))?;
+            .map_err(|e| fatal_error(e.sqlstate().code(), format!("cannot open a Flink session: {e}")))?;
         info!(%user, session = %session.handle(), peer = %client.socket_addr(), "client connected");
         let _ = self.session.set(session);
 

@@ -61,6 +61,21 @@ final class Operation {
             return;
         }
         result = r;
+        if (r.jobId == null) {
+            // Results without a job (DDL, SHOW, SET, ...) are in memory already: make the first
+            // page ready before FINISHED, as the gateway's first fetch shows it.
+            try {
+                while (buffer.remainingCapacity() > 0 && r.rows.hasNext()) buffer.add(r.rows.next());
+                if (!r.rows.hasNext()) producerDone = true;
+            } catch (Throwable t) {
+                producerError = t;
+                producerDone = true;
+            }
+        }
+        if (producerDone) {
+            status = "FINISHED";
+            return;
+        }
         producer = Agent.daemon(this::produce, "fw-result-" + handle);
         producer.start();
         status = "FINISHED";
