@@ -6,19 +6,27 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use flinkwire::config::{Config, Overrides};
+use flinkwire::config::{Config, Overrides, UserConfig};
 use flinkwire::server::{serve, ServerContext};
 use rust_decimal::Decimal;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-/// Starts flinkwire on an ephemeral port against the test gateway.
-async fn start_server() -> SocketAddr {
+/// The configuration for a test server against the test gateway.
+fn test_config() -> Config {
     let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY")
         .expect("FLINKWIRE_TEST_GATEWAY is not set: run scripts/test.sh (it starts Flink and the agent)");
     let overrides = Overrides { listen: Some("127.0.0.1:0".parse().unwrap()), gateway_url: Some(gateway) };
-    let config = Config::load(None, &overrides).unwrap();
+    Config::load(None, &overrides).unwrap()
+}
+
+/// Starts flinkwire on an ephemeral port against the test gateway.
+async fn start_server() -> SocketAddr {
+    start_server_with(test_config()).await
+}
+
+async fn start_server_with(config: Config) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let ctx = Arc::new(ServerContext::new(config).unwrap());
@@ -227,4 +235,46 @@ async fn portal_suspends_and_resumes_on_one_result() {
     let got: Vec<i32> = first.iter().chain(rest.iter()).map(|r| r.get(0)).collect();
     assert_eq!(got, vec![1, 2, 3, 4, 5]);
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn password_authentication() {
+    let mut config = test_config();
+    config.users.push(UserConfig { name: "alice".into(), password: "s3cret".into() });
+    let addr = start_server_with(config).await;
+    let dsn = |password: &str| {
+        format!("host={} port={} user=alice password={password} dbname=default_catalog", addr.ip(), addr.port())
+    };
+    let err = tokio_postgres::connect(&dsn("wrong"), NoTls).await.err().expect("wrong password rejected");
+    assert_eq!(err.code(), Some(&SqlState::INVALID_PASSWORD), "{err:?}");
+    let (client, connection) = tokio_postgres::connect(&dsn("s3cret"), NoTls).await.unwrap();
+    tokio::spawn(connection);
+    assert_eq!(simple_row(&client, "SELECT 1").await, vec![Some("1".to_owned())]);
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn init_sql_preloads_tables_and_unreachable_gateway_is_08001() {
+    let mut config = test_config();
+    config.session.init_sql.push("CREATE TEMPORARY VIEW preloaded AS SELECT 42 AS answer".into());
+    let addr = start_server_with(config).await;
+    let (client, connection) = tokio_postgres::connect(
+        &format!("host={} port={} user=test", addr.ip(), addr.port()),
+        NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    assert_eq!(simple_row(&client, "SELECT answer FROM preloaded").await, vec![Some("42".to_owned())]);
+
+    // A gateway that is down: the server runs, the connection fails with 08001.
+    let mut config = test_config();
+    config.gateway.url = "http://127.0.0.1:9".into();
+    let addr = start_server_with(config).await;
+    let err = tokio_postgres::connect(&format!("host={} port={} user=test", addr.ip(), addr.port()), NoTls)
+        .await
+        .err()
+        .expect("no gateway, no connection");
+    assert_eq!(err.code(), Some(&SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION), "{err:?}");
 }

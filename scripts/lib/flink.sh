@@ -275,10 +275,21 @@ fw_start_agent() {
     _fw_stop_pidfile "$run_dir/agent.pid"
     _fw_port_free "$port" || fw_die "port 127.0.0.1:$port is already in use"
     mkdir -p "$run_dir/agent-tmp"
+    cat >"$run_dir/agent-log4j.properties" <<'EOF'
+monitorInterval = 0
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = MainAppender
+appender.main.name = MainAppender
+appender.main.type = File
+appender.main.append = false
+appender.main.fileName = ${sys:log.file}
+appender.main.layout.type = PatternLayout
+appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+EOF
     local conf_args=()
     [ -f "$run_dir/flink-conf/config.yaml" ] && conf_args=(--flink-conf-dir "$run_dir/flink-conf")
     (cd "$run_dir" && exec java -Xmx${FW_AGENT_HEAP:-1g} "${FW_JAVA_OPENS[@]}" -Djava.io.tmpdir="$run_dir/agent-tmp" \
-        -Dlog4j.configurationFile="file:$run_dir/flink-conf/log4j.properties" -Dlog.file="$run_dir/agent-flink.log" \
+        -Dlog4j.configurationFile="file:$run_dir/agent-log4j.properties" -Dlog.file="$run_dir/agent-flink.log" \
         -cp "$jar:$FLINK_LIB/*" io.flinkwire.agent.Agent \
         --port "$port" --flink-rest-address 127.0.0.1 --flink-rest-port "$flink_port" "${conf_args[@]}" \
         >"$run_dir/agent.log" 2>&1 </dev/null) &
