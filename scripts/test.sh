@@ -10,7 +10,7 @@ cd "$FW_ROOT"
 FLINK_PORT="${FW_TEST_FLINK_PORT:-28081}"
 AGENT_PORT="${FW_TEST_AGENT_PORT:-28083}"
 PG_PORT="${FW_TEST_PG_PORT:-25433}"
-RUN_DIR="$FW_ROOT/.run/test"
+RUN_DIR="${FW_TEST_RUN_DIR:-$FW_ROOT/.run/test}"
 
 fw_ensure_cargo
 fw_ensure_java

@@ -106,6 +106,14 @@ impl RowSet {
         Ok(Outcome::Rows(rows))
     }
 
+    /// Rows answered by flinkwire itself (no gateway operation behind them), in the gateway's
+    /// JSON shape so they are typed and encoded exactly like Flink's.
+    pub fn local(columns: &[flinkwire_protocol::rest::ColumnInfo], rows: Vec<flinkwire_protocol::rest::RowData>) -> Result<Self, ResultError> {
+        let schema = Arc::new(ResultSchema::from_columns(columns).map_err(ResultError::Convert)?);
+        let current = if rows.is_empty() { None } else { Some(schema.decode(&rows).map_err(ResultError::Convert)?) };
+        Ok(RowSet { operation: None, schema, current, finished: true, job_id: None, idle_polls: 0 })
+    }
+
     /// The result's columns.
     pub fn schema(&self) -> &Arc<ResultSchema> {
         &self.schema
