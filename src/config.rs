@@ -25,6 +25,108 @@ pub struct Config {
     /// Password users. None configured = trust, allowed only on a loopback listener.
     #[serde(default)]
     pub users: Vec<UserConfig>,
+    /// Named Flink session clusters, each a gateway endpoint plus session properties. None
+    /// configured = one cluster called `default` made of `gateway.url` and `session.properties`.
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterConfig>,
+    /// Named environments: init SQL and declarative catalogs applied to new sessions.
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+    /// The pre-warmed session pool and the metadata snapshot.
+    #[serde(default)]
+    pub pool: PoolConfig,
+}
+
+/// One Flink session cluster as clients see it (`options='-c flinkwire.cluster=NAME'`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// SQL Gateway REST endpoint of this cluster; default `gateway.url`. Several clusters may
+    /// share one gateway: the gateway binds each session to a cluster by its properties.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// Session properties binding a session to this cluster (`execution.target`, `rest.address`,
+    /// `rest.port`, `yarn.application.id`, `kubernetes.cluster-id`, runtime mode, parallelism…),
+    /// applied over `session.properties`.
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+    /// Whether this is the cluster of clients that name none (exactly one may be; with none
+    /// marked, the only cluster or the one called `default`).
+    #[serde(default)]
+    pub default: bool,
+    /// Pool size override for this cluster's (cluster, environment) pools.
+    #[serde(default)]
+    pub pool_size: Option<usize>,
+    /// Most gateway sessions (pooled + in use) this cluster may have; default `pool.max_sessions`.
+    #[serde(default)]
+    pub max_sessions: Option<usize>,
+}
+
+/// A named, reusable set of init statements (the "FlinkSQLEnv").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// The clusters this environment applies to; empty = every cluster.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Only these users get this environment; empty = every user.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Declarative catalogs, created first (`CREATE CATALOG name WITH ('type' = …, …)`).
+    #[serde(default)]
+    pub catalogs: Vec<CatalogConfig>,
+    /// Files of Flink SQL statements (separated by `;`), run in order after the catalogs.
+    /// Relative paths are relative to the working directory.
+    #[serde(default)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Inline statements, run after the files.
+    #[serde(default)]
+    pub init_sql: Vec<String>,
+    /// Catalog to `USE` at the end, so it is the default database of clients that name none.
+    #[serde(default)]
+    pub default_catalog: Option<String>,
+    /// Database to `USE` at the end (within the default catalog).
+    #[serde(default)]
+    pub default_database: Option<String>,
+}
+
+/// A catalog declared in configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Catalog name.
+    pub name: String,
+    /// Flink catalog type: `generic_in_memory`, `jdbc`, `hive`, `paimon`… (the cluster needs
+    /// the jar).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Further catalog options (`'default-database'`, `'base-url'`, `'warehouse'`…).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+/// The pre-warmed session pool and the metadata snapshot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Fresh, initialized sessions kept ready per (cluster, environment); 0 disables the pool.
+    #[serde(default = "default_pool_size")]
+    pub size: usize,
+    /// A pooled session unused for this long is closed and replaced by a fresh one, in seconds.
+    #[serde(default = "default_pool_idle")]
+    pub idle_timeout_secs: u64,
+    /// Most gateway sessions (pooled + in use) per cluster.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    /// Interval of cluster health checks, in seconds.
+    #[serde(default = "default_health_interval")]
+    pub health_check_interval_secs: u64,
+    /// The metadata snapshot is reloaded after this many seconds; 0 = only after DDL.
+    #[serde(default = "default_snapshot_ttl")]
+    pub snapshot_ttl_secs: u64,
+    /// Whether to load metadata snapshots at all.
+    #[serde(default = "default_true")]
+    pub snapshot: bool,
 }
 
 /// Where the SQL Gateway is and how to talk to it.
@@ -65,6 +167,12 @@ pub struct SessionConfig {
 pub struct UserConfig {
     pub name: String,
     pub password: String,
+    /// The user's cluster when the connection names none.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// The user's environment, overriding the cluster's choice.
+    #[serde(default)]
+    pub environment: Option<String>,
 }
 
 /// Values given on the command line; each one overrides file and environment.
@@ -81,6 +189,8 @@ pub enum ConfigError {
     Load(#[from] config::ConfigError),
     #[error("configuration: gateway.api_version must be one of V1, V2, V3, V4 (got {0:?})")]
     ApiVersion(String),
+    #[error("configuration: {0}")]
+    Invalid(String),
     #[error(
         "configuration: no users are configured, which means trust authentication; that is only \
          allowed when listening on a loopback address (listen = {0})"
@@ -118,14 +228,140 @@ impl Config {
         if self.users.is_empty() && !self.listen.ip().is_loopback() {
             return Err(ConfigError::TrustOnNonLoopback(self.listen));
         }
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        let defaults: Vec<_> = self.clusters.iter().filter(|(_, c)| c.default).map(|(n, _)| n).collect();
+        if defaults.len() > 1 {
+            return invalid(format!("several clusters are marked default: {defaults:?}"));
+        }
+        let cluster_known = |name: &str| self.clusters.is_empty() && name == DEFAULT_CLUSTER || self.clusters.contains_key(name);
+        for user in &self.users {
+            if let Some(c) = user.cluster.as_deref().filter(|c| !cluster_known(c)) {
+                return invalid(format!("user {:?} has unknown cluster {c:?}", user.name));
+            }
+            if let Some(e) = user.environment.as_deref().filter(|e| !self.environments.contains_key(*e)) {
+                return invalid(format!("user {:?} has unknown environment {e:?}", user.name));
+            }
+        }
+        for (name, env) in &self.environments {
+            if let Some(c) = env.clusters.iter().find(|c| !cluster_known(c)) {
+                return invalid(format!("environment {name:?} names unknown cluster {c:?}"));
+            }
+        }
         Ok(())
     }
+
+    /// The configured clusters, or the implicit `default` one made of `gateway.url` and
+    /// `session.properties`; each cluster's properties already merged over `session.properties`.
+    pub fn effective_clusters(&self) -> BTreeMap<String, ClusterConfig> {
+        if self.clusters.is_empty() {
+            let cluster = ClusterConfig {
+                gateway: Some(self.gateway.url.clone()),
+                properties: self.session.properties.clone(),
+                default: true,
+                pool_size: None,
+                max_sessions: None,
+            };
+            return BTreeMap::from([(DEFAULT_CLUSTER.to_owned(), cluster)]);
+        }
+        let mut clusters = self.clusters.clone();
+        let has_default = clusters.values().any(|c| c.default);
+        let only = clusters.len() == 1;
+        for (name, cluster) in &mut clusters {
+            let mut props = self.session.properties.clone();
+            props.extend(std::mem::take(&mut cluster.properties));
+            cluster.properties = props;
+            cluster.gateway.get_or_insert_with(|| self.gateway.url.clone());
+            if !has_default && (only || name == DEFAULT_CLUSTER) {
+                cluster.default = true;
+            }
+        }
+        clusters
+    }
+
+    /// The user entry called `name`.
+    pub fn user(&self, name: &str) -> Option<&UserConfig> {
+        self.users.iter().find(|u| u.name == name)
+    }
+}
+
+/// Name of the implicit cluster when none are configured.
+pub const DEFAULT_CLUSTER: &str = "default";
+
+impl CatalogConfig {
+    /// The `CREATE CATALOG` statement for this catalog.
+    pub fn create_statement(&self) -> String {
+        let mut options = vec![format!("'type' = {}", sql_string(&self.kind))];
+        options.extend(self.options.iter().map(|(k, v)| format!("{} = {}", sql_string(k), sql_string(v))));
+        format!("CREATE CATALOG {} WITH ({})", quote_ident(&self.name), options.join(", "))
+    }
+}
+
+/// A Flink SQL string literal.
+pub fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A Flink SQL identifier in backquotes.
+pub fn quote_ident(s: &str) -> String {
+    format!("`{}`", s.replace('`', "``"))
+}
+
+impl PoolConfig {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs.max(1))
+    }
+
+    pub fn health_check_interval(&self) -> Duration {
+        Duration::from_secs(self.health_check_interval_secs.max(1))
+    }
+
+    /// `None` = no TTL refresh.
+    pub fn snapshot_ttl(&self) -> Option<Duration> {
+        (self.snapshot_ttl_secs > 0).then(|| Duration::from_secs(self.snapshot_ttl_secs))
+    }
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            size: default_pool_size(),
+            idle_timeout_secs: default_pool_idle(),
+            max_sessions: default_max_sessions(),
+            health_check_interval_secs: default_health_interval(),
+            snapshot_ttl_secs: default_snapshot_ttl(),
+            snapshot: true,
+        }
+    }
+}
+
+fn default_pool_size() -> usize {
+    2
+}
+
+fn default_pool_idle() -> u64 {
+    300
+}
+
+fn default_max_sessions() -> usize {
+    200
+}
+
+fn default_health_interval() -> u64 {
+    5
+}
+
+fn default_snapshot_ttl() -> u64 {
+    300
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 3] = ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__"];
+    const KEYS: [&str; 4] = ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__", "FLINKWIRE_POOL__"];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))
         .collect()

@@ -22,6 +22,7 @@
 //! inlining) live in the `flinkwire-protocol` crate.
 
 pub mod backend;
+pub mod catalog;
 pub mod config;
 pub mod frontend;
 pub mod results;

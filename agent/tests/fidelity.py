@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fidelity check of the flinkwire agent against the real Flink 2.3.0 SQL Gateway.
 
-Replays the requests recorded in shared/flink-sql-gateway/transcripts-2.3.0.txt (section A) against a
+Replays the requests recorded in testdata/flink-sql-gateway/transcripts-2.3.0.txt (section A) against a
 running agent and compares what a client can see: status codes, JSON field names and order, types,
 column logicalType JSON, resultKind/isQueryResult/jobID presence, paging shape (NOT_READY -> PAYLOAD ->
 EOS, nextResultUri), data values for deterministic queries, and the exception class names and messages
@@ -20,11 +20,8 @@ import urllib.request
 
 BASE = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8083"
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_TRANSCRIPT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "flink-sql-gateway", "transcripts-2.3.0.txt"))
+DEFAULT_TRANSCRIPT = os.path.normpath(os.path.join(HERE, "..", "..", "testdata", "flink-sql-gateway", "transcripts-2.3.0.txt"))
 TRANSCRIPT = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("FW_GATEWAY_TRANSCRIPT", DEFAULT_TRANSCRIPT)
-if not os.path.exists(TRANSCRIPT):
-    alt = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "flink-sql-gateway", "transcripts-2.3.0.txt"))
-    TRANSCRIPT = alt if os.path.exists(alt) else TRANSCRIPT
 
 FAILURES = []
 CHECKS = [0]

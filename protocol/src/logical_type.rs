@@ -879,9 +879,11 @@ pub(crate) mod tests {
         out
     }
 
+    /// A file of the vendored gateway reference material (`testdata/flink-sql-gateway`). Always
+    /// `Some`: a missing file fails the test rather than letting it pass without checking.
     pub(crate) fn shared_file(name: &str) -> Option<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/flink-sql-gateway").join(name);
-        std::fs::read_to_string(path).ok()
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/flink-sql-gateway").join(name);
+        Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
     }
 
     fn check_all(types: &[Value]) {

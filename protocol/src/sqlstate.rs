@@ -919,7 +919,7 @@ mod tests {
 
     const TRANSCRIPT: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/flink-sql-gateway/transcripts-2.3.0.txt"
+        "/../testdata/flink-sql-gateway/transcripts-2.3.0.txt"
     ));
 
     /// One recorded error: the `# comment` (or request line) that introduces it, status, body.
@@ -1472,7 +1472,7 @@ mod tests {
 
     const Q_DIR: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/flink-sql-gateway/test-resources/sql"
+        "/../testdata/flink-sql-gateway/test-resources/sql"
     );
 
     /// `(statement, error text)` pairs: the text between `!output` and `!error`.
