@@ -49,6 +49,8 @@ export FLINKWIRE_TEST_GATEWAY="http://127.0.0.1:$AGENT_PORT"
 export FLINKWIRE_TEST_FLINK_REST="http://127.0.0.1:$FLINK_PORT"
 fw_log "end-to-end tests (tokio-postgres) against real Flink"
 cargo test --test e2e -- --include-ignored --test-threads=2
+fw_log "clusters, routing, environments, pool, snapshot (two property sets on one agent)"
+cargo test --test clusters -- --include-ignored --test-threads=2
 
 fw_log "real clients: psql, psycopg, PgJDBC"
 fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT"

@@ -162,7 +162,7 @@ pub struct SessionConfig {
 }
 
 /// A user allowed to log in with a password.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,

@@ -14,6 +14,11 @@
 //! - [`server`]: the listener and per-connection tasks.
 //! - [`frontend`]: the PostgreSQL protocol on `pgwire` (startup, simple and extended query).
 //! - [`session`]: a client's state: its Flink SQL Gateway session.
+//! - [`dialect`]: PostgreSQL dialect → Flink SQL rewrites for the SQL BI tools generate.
+//! - [`local`]: PostgreSQL session commands (`SET x TO y`, `SHOW x`, `DISCARD ALL`…) and the
+//!   client's parameters, answered without Flink.
+//! - [`cluster`]: named clusters, routing, environments, pre-warmed session pools, health.
+//! - [`catalog`]: metadata snapshots per (cluster, environment) (`catalog::snapshot`).
 //! - [`router`]: splitting query strings into statements and classifying them.
 //! - [`backend`]: the SQL Gateway REST client (version negotiation, sessions, operations, pages).
 //! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory.
@@ -23,8 +28,11 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod cluster;
 pub mod config;
+pub mod dialect;
 pub mod frontend;
+pub mod local;
 pub mod results;
 pub mod router;
 pub mod server;

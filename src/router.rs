@@ -19,6 +19,9 @@ pub enum StatementKind {
     /// Transaction control, answered locally: Flink SQL has no transactions, but PostgreSQL
     /// clients (psycopg's default mode, PgJDBC with autocommit off) wrap statements in them.
     Transaction(TransactionCommand),
+    /// A PostgreSQL session command answered by flinkwire (`SET x TO y`, `SHOW x`, `RESET x`,
+    /// `DISCARD ALL`, `DEALLOCATE`…), see [`crate::local`].
+    Local(crate::local::LocalCommand),
     /// Everything else (DDL, `SET 'k' = 'v'`, `USE`, `RESET`…): answered with a command tag.
     Command {
         /// The PostgreSQL command tag, e.g. `CREATE TABLE`.
@@ -51,7 +54,11 @@ impl TransactionCommand {
 impl StatementKind {
     /// Whether the statement answers with rows.
     pub fn returns_rows(&self) -> bool {
-        matches!(self, Self::Query | Self::Job)
+        match self {
+            Self::Query | Self::Job => true,
+            Self::Local(command) => command.returns_rows(),
+            _ => false,
+        }
     }
 }
 
@@ -60,6 +67,9 @@ pub fn classify(sql: &str) -> StatementKind {
     let words = leading_words(sql, 6);
     let Some(first) = words.first() else { return StatementKind::Empty };
     let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    if let Some(command) = crate::local::recognize(sql, &words) {
+        return StatementKind::Local(command);
+    }
     match first.as_str() {
         "SELECT" | "WITH" | "VALUES" | "SHOW" | "DESCRIBE" | "DESC" | "EXPLAIN" | "TABLE" => {
             StatementKind::Query

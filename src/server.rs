@@ -18,15 +18,26 @@ pub struct ServerContext {
     pub gateway: GatewayClient,
     /// Process ids and cancel keys for BackendKeyData, unique per server.
     pub pid_keys: RandomPidSecretKeyGenerator,
+    /// Connections by cancel key, for CancelRequest (`frontend/cancel.rs`).
+    pub cancels: Arc<crate::frontend::cancel::CancelRegistry>,
+    /// The configured clusters, their session pools and metadata snapshots.
+    pub clusters: Arc<crate::cluster::Clusters>,
 }
 
 impl ServerContext {
     /// Builds the shared context; does not contact the gateway (a gateway that is down at
     /// startup must not stop flinkwire).
-    pub fn new(config: Config) -> Result<Self, crate::backend::BackendError> {
+    pub fn new(config: Config) -> Result<Self, ServerError> {
         let forced = config.gateway.forced_api_version().ok().flatten();
         let gateway = GatewayClient::new(&config.gateway.url, config.gateway.request_timeout(), forced)?;
-        Ok(Self { config, gateway, pid_keys: RandomPidSecretKeyGenerator::default() })
+        let clusters = Arc::new(crate::cluster::Clusters::new(&config)?);
+        Ok(Self {
+            config,
+            gateway,
+            pid_keys: RandomPidSecretKeyGenerator::default(),
+            cancels: Arc::default(),
+            clusters,
+        })
     }
 }
 
@@ -44,6 +55,8 @@ pub async fn serve(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
     info!(listen = %listener.local_addr()?, gateway = %ctx.config.gateway.url, "flinkwire is ready");
+    // Health checks, pool refills and snapshot loads; stopped when `serve` returns.
+    let mut supervisors = ctx.clusters.start();
     let mut connections = JoinSet::new();
     let mut next_id: u64 = 0;
     loop {
@@ -64,6 +77,7 @@ pub async fn serve(
         }
     }
     info!("shutting down: closing {} connection(s)", connections.len());
+    supervisors.abort_all();
     connections.abort_all();
     while connections.join_next().await.is_some() {}
     Ok(())
@@ -89,4 +103,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
+    #[error(transparent)]
+    Clusters(#[from] crate::cluster::ClusterSetupError),
 }

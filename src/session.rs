@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use crate::backend::{BackendError, GatewayClient, GatewaySession};
+use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
 use crate::config::Config;
 use crate::results::{Outcome, ResultError, RowSet};
 use crate::router::StatementKind;
@@ -23,6 +26,24 @@ pub enum OpenError {
     Gateway(#[from] BackendError),
     #[error(transparent)]
     Init(#[from] SessionInitError),
+    #[error(transparent)]
+    UnknownCluster(#[from] crate::cluster::UnknownCluster),
+    #[error("database \"{database}\" does not exist on cluster {cluster}: the databases are the cluster's Flink catalogs: {}", .valid.join(", "))]
+    UnknownDatabase { database: String, cluster: String, valid: Vec<String> },
+    #[error(transparent)]
+    Environment(crate::cluster::EnvironmentError),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<AcquireError> for OpenError {
+    fn from(err: AcquireError) -> Self {
+        match err {
+            AcquireError::Gateway(e) => Self::Gateway(e),
+            AcquireError::Environment(e) => Self::Environment(e),
+            e @ AcquireError::TooManySessions { .. } => Self::Unavailable(e.to_string()),
+        }
+    }
 }
 
 impl OpenError {
@@ -34,6 +55,9 @@ impl OpenError {
             Self::Gateway(e) if e.sqlstate().is_connection_class() => SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
             Self::Gateway(e) => e.sqlstate(),
             Self::Init(e) => e.source.sqlstate(),
+            Self::UnknownCluster(_) | Self::UnknownDatabase { .. } => SqlState::INVALID_CATALOG_NAME,
+            Self::Environment(e) => SqlState(e.sqlstate),
+            Self::Unavailable(_) => SqlState("53300"), // too_many_connections
         }
     }
 }
@@ -42,6 +66,45 @@ impl OpenError {
 #[derive(Debug)]
 pub struct ClientSession {
     gateway: GatewaySession,
+    /// The client's PostgreSQL parameters (`SET`/`SHOW`), see [`crate::local::Settings`].
+    settings: std::sync::Mutex<crate::local::Settings>,
+    /// The cluster and (cluster, environment) slot the connection was routed to; `None` for a
+    /// session opened without the cluster registry ([`ClientSession::open`]).
+    route: Option<Route>,
+}
+
+/// Where a connection was routed, see [`crate::cluster::Clusters::route`].
+#[derive(Debug)]
+pub struct Route {
+    pub clusters: Arc<Clusters>,
+    pub cluster: Arc<Cluster>,
+    pub slot: Arc<Slot>,
+    /// Keeps the session counted as active in `SHOW CLUSTERS`.
+    _active: ActiveGuard,
+}
+
+/// What a client asked for at startup.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectRequest {
+    /// The PostgreSQL user.
+    pub user: String,
+    /// The startup `database` (a Flink catalog), if sent.
+    pub database: Option<String>,
+    /// `flinkwire.cluster` from the startup `options`, if given.
+    pub cluster: Option<String>,
+    /// The gateway session name (for the gateway's logs).
+    pub session_name: String,
+}
+
+impl ConnectRequest {
+    /// Reads `flinkwire.cluster` out of a startup `options` string (`-c flinkwire.cluster=x`).
+    pub fn cluster_option(options: &str) -> Option<String> {
+        crate::results::settings::parse_startup_options(options)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == "flinkwire.cluster")
+            .map(|(_, v)| v)
+    }
 }
 
 impl ClientSession {
@@ -58,11 +121,118 @@ impl ClientSession {
             config.gateway.heartbeat_interval(),
         )
         .await?;
-        let session = Self { gateway };
+        let settings = crate::local::Settings::new(
+            std::iter::empty::<(String, String)>(),
+            crate::results::ResultSettings::for_session(config.session.properties.iter()),
+        );
+        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: None };
         for sql in &config.session.init_sql {
             session.run_init(sql).await?;
         }
         Ok(session)
+    }
+
+    /// Opens the session of a new client through the cluster registry: routes it to a cluster
+    /// and environment, takes a pre-warmed session from the pool (or opens and initializes one),
+    /// and makes the startup `database` (a Flink catalog) current.
+    pub async fn connect(
+        clusters: &Arc<Clusters>,
+        config: &Config,
+        request: &ConnectRequest,
+    ) -> Result<Self, OpenError> {
+        let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
+        cluster.check_available()?;
+        let (gateway, active) = match slot.acquire(&request.session_name).await {
+            Ok(pair) => pair,
+            Err(AcquireError::Gateway(e)) => {
+                cluster.observe(&e);
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let settings = crate::local::Settings::new(
+            std::iter::empty::<(String, String)>(),
+            crate::results::ResultSettings::for_session(config.session.properties.iter()),
+        );
+        let route = Route { clusters: clusters.clone(), cluster, slot, _active: active };
+        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: Some(route) };
+        if let Some(database) = &request.database {
+            session.use_startup_catalog(database, &request.user).await?;
+        }
+        Ok(session)
+    }
+
+    /// `USE CATALOG` for the startup `database`. A database the cluster does not have fails
+    /// with 3D000 naming the valid ones, except the user's own name, which libpq-based clients
+    /// send when no database is given: that one means "the default catalog".
+    async fn use_startup_catalog(&self, database: &str, user: &str) -> Result<(), OpenError> {
+        let snapshot = self.snapshot();
+        let known = snapshot.as_ref().map(|s| s.catalog(database).map(|c| c.name.clone()));
+        let catalog = match known {
+            Some(Some(name)) => name,
+            // Not in the snapshot: the environment may create catalogs the snapshot lacks
+            // (it is loaded once); ask the session.
+            _ => database.to_owned(),
+        };
+        if snapshot.as_ref().is_some_and(|s| s.current_catalog == catalog) {
+            return Ok(());
+        }
+        let sql = format!("USE CATALOG {}", crate::config::quote_ident(&catalog));
+        match self.gateway.query_text(&sql).await {
+            Ok(_) => Ok(()),
+            Err(e) if crate::catalog::loader::is_session_failure(&e) => Err(e.into()),
+            Err(_) if database == user => Ok(()),
+            Err(_) => {
+                let valid = match self.gateway.query_text("SHOW CATALOGS").await {
+                    Ok(rows) => rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
+                    Err(_) => snapshot.map(|s| s.catalog_names().iter().map(|n| n.to_string()).collect()).unwrap_or_default(),
+                };
+                let cluster = self.route.as_ref().map(|r| r.cluster.name.clone()).unwrap_or_default();
+                Err(OpenError::UnknownDatabase { database: database.to_owned(), cluster, valid })
+            }
+        }
+    }
+
+    /// The cluster the connection was routed to.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.route.as_ref().map(|r| &r.cluster)
+    }
+
+    /// The cluster registry (for `SHOW CLUSTERS` and the snapshots).
+    pub fn clusters(&self) -> Option<&Arc<Clusters>> {
+        self.route.as_ref().map(|r| &r.clusters)
+    }
+
+    /// The name of the environment applied to this session (`None` = none configured).
+    pub fn environment(&self) -> Option<&str> {
+        self.route.as_ref().and_then(|r| r.slot.environment.name.as_deref())
+    }
+
+    /// The latest metadata snapshot of this session's (cluster, environment), if loaded. It
+    /// does not show the session's own temporary objects or catalog changes made since.
+    pub fn snapshot(&self) -> Option<Arc<crate::catalog::MetadataSnapshot>> {
+        let route = self.route.as_ref()?;
+        route.clusters.snapshots.get(&route.slot.key)
+    }
+
+    /// Answers flinkwire's own `SHOW CLUSTERS`.
+    fn show_clusters(&self) -> Result<Outcome, ResultError> {
+        use flinkwire_protocol::rest::{ColumnInfo, RowData, RowKind};
+        let column = |name: &str| ColumnInfo {
+            name: name.to_owned(),
+            logical_type: serde_json::json!({"type": "VARCHAR", "nullable": true, "length": 2147483647}),
+            comment: None,
+        };
+        let names = ["name", "gateway", "health", "default", "pooled", "active", "environments"];
+        let columns: Vec<ColumnInfo> = names.iter().map(|n| column(n)).collect();
+        let rows = self
+            .clusters()
+            .map(|c| c.show_rows())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| RowData { kind: RowKind::Insert, fields: r.into_iter().map(serde_json::Value::String).collect() })
+            .collect();
+        Ok(Outcome::Rows(RowSet::local(&columns, rows)?))
     }
 
     /// Runs one statement of the configured init SQL to completion.
@@ -77,6 +247,47 @@ impl ClientSession {
         }
     }
 
+    /// The client's PostgreSQL parameters, including the result settings
+    /// (`settings().results()`, `settings().statement_timeout()`). Do not hold the guard across
+    /// an `.await`.
+    pub fn settings(&self) -> std::sync::MutexGuard<'_, crate::local::Settings> {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hook for `SET search_path` / `RESET search_path` (answered locally by [`crate::local`]):
+    /// `schemas` is the new search path, quotes removed (`$user`, `public` by default).
+    /// PostgreSQL schemas are the Flink databases of the current catalog, so the first schema
+    /// that is one becomes the Flink current database (`USE`). Schemas that are not (`public`,
+    /// `pg_catalog`, `$user`) are skipped, like PostgreSQL skips missing ones.
+    pub async fn set_search_path(&self, schemas: &[String]) -> Result<(), ResultError> {
+        tracing::debug!(session = %self.gateway.handle(), ?schemas, "search_path changed");
+        let catalog = self.gateway.query_text("SHOW CURRENT CATALOG").await?;
+        let catalog = catalog.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default();
+        let known = self.snapshot().and_then(|s| {
+            s.catalog(&catalog).map(|c| c.databases.iter().map(|d| d.name.clone()).collect::<Vec<_>>())
+        });
+        for schema in schemas {
+            if schema.starts_with('$') || schema.eq_ignore_ascii_case("pg_catalog") || schema.eq_ignore_ascii_case("information_schema") {
+                continue;
+            }
+            // Known databases from the snapshot; for a catalog the snapshot lacks, try each.
+            let name = match &known {
+                Some(dbs) => match dbs.iter().find(|d| *d == schema).or_else(|| dbs.iter().find(|d| d.eq_ignore_ascii_case(schema))) {
+                    Some(d) => d.clone(),
+                    None => continue,
+                },
+                None => schema.clone(),
+            };
+            let sql = format!("USE {}", crate::config::quote_ident(&name));
+            match self.gateway.query_text(&sql).await {
+                Ok(_) => return Ok(()),
+                Err(e) if crate::catalog::loader::is_session_failure(&e) => return Err(e.into()),
+                Err(_) => continue,
+            }
+        }
+        Ok(())
+    }
+
     /// The gateway session handle (for logs).
     pub fn handle(&self) -> &str {
         self.gateway.handle()
@@ -85,12 +296,36 @@ impl ClientSession {
     /// Runs one Flink statement and returns its rows or its completion.
     pub async fn run(&self, sql: &str, kind: &StatementKind) -> Result<Outcome, ResultError> {
         tracing::debug!(session = %self.gateway.handle(), ?kind, sql, "executing");
-        let operation = self.gateway.execute(sql, BTreeMap::new()).await?;
-        RowSet::start(operation).await
+        if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
+            return self.show_clusters();
+        }
+        // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched.
+        let sql: &str = &if *kind == StatementKind::Query { crate::dialect::to_flink(sql) } else { std::borrow::Cow::Borrowed(sql) };
+        let outcome = self.gateway.execute(sql, BTreeMap::new()).await.map_err(ResultError::from);
+        let outcome = match outcome {
+            Ok(operation) => RowSet::start(operation).await,
+            Err(e) => Err(e),
+        };
+        if let Some(route) = &self.route {
+            match &outcome {
+                Err(ResultError::Backend(e)) => route.cluster.observe(e),
+                // DDL through flinkwire: the snapshot may be out of date now.
+                Ok(_) if matches!(kind, StatementKind::Command { tag } if is_ddl(tag)) => {
+                    route.clusters.invalidate(&route.slot)
+                }
+                _ => {}
+            }
+        }
+        outcome
     }
 
     /// Closes the gateway session and waits for the gateway to confirm.
     pub async fn close(self) -> Result<(), BackendError> {
         self.gateway.close().await
     }
+}
+
+/// Whether a command tag is DDL that can change the metadata snapshot.
+fn is_ddl(tag: &str) -> bool {
+    ["CREATE", "DROP", "ALTER"].iter().any(|w| tag.starts_with(w))
 }

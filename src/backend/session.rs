@@ -1,6 +1,8 @@
 //! A gateway session: opened per client connection, kept alive by heartbeats, closed on drop.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use flinkwire_protocol::rest::{
@@ -22,6 +24,9 @@ pub struct GatewaySession {
     handle: String,
     heartbeat: JoinHandle<()>,
     closed: bool,
+    /// Set when a heartbeat learns that the gateway no longer knows the session (it restarted
+    /// or expired the session).
+    lost: Arc<AtomicBool>,
 }
 
 impl GatewaySession {
@@ -37,8 +42,26 @@ impl GatewaySession {
         let resp: OpenSessionResponse = client.request(Method::POST, &path, Some(&req)).await?;
         let handle = resp.session_handle;
         debug!(session = %handle, "opened SQL Gateway session");
-        let heartbeat = tokio::spawn(heartbeat_loop(client.clone(), handle.clone(), heartbeat_interval));
-        Ok(Self { client: client.clone(), handle, heartbeat, closed: false })
+        let lost = Arc::new(AtomicBool::new(false));
+        let heartbeat =
+            tokio::spawn(heartbeat_loop(client.clone(), handle.clone(), heartbeat_interval, lost.clone()));
+        Ok(Self { client: client.clone(), handle, heartbeat, closed: false, lost })
+    }
+
+    /// Whether a heartbeat found the session gone from the gateway.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Sends one heartbeat now; an error means the session (or the gateway) is gone.
+    pub async fn heartbeat(&self) -> Result<(), BackendError> {
+        let result = send_heartbeat(&self.client, &self.handle).await;
+        if let Err(BackendError::Gateway(e)) = &result {
+            if e.is_session_lost() {
+                self.lost.store(true, Ordering::Relaxed);
+            }
+        }
+        result
     }
 
     /// The gateway's session handle.
@@ -67,6 +90,31 @@ impl GatewaySession {
         let resp: ExecuteStatementResponse =
             self.client.request(Method::POST, &path, Some(&req)).await?;
         Operation::new(self.client.clone(), self.handle.clone(), resp.operation_handle).await
+    }
+
+    /// Runs one statement to its end and returns every row as text (JSON strings unquoted, other
+    /// values as JSON, NULL as `None`): for flinkwire's own bookkeeping statements (`SHOW …`,
+    /// `DESCRIBE …`, environment DDL), never for client results.
+    pub async fn query_text(&self, statement: &str) -> Result<Vec<Vec<Option<String>>>, BackendError> {
+        let mut operation = self.execute(statement, BTreeMap::new()).await?;
+        let mut rows = Vec::new();
+        while let Some(page) = operation.next_page().await? {
+            rows.extend(page.rows.into_iter().map(|row| {
+                row.fields
+                    .into_iter()
+                    .map(|v| match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::String(s) => Some(s),
+                        other => Some(other.to_string()),
+                    })
+                    .collect()
+            }));
+            if page.end_of_stream {
+                break;
+            }
+        }
+        operation.close().await?;
+        Ok(rows)
     }
 
     /// Closes the session on the gateway (which closes its operations and cancels their jobs).
@@ -101,21 +149,26 @@ async fn close_session(client: &GatewayClient, handle: &str) -> Result<(), Backe
     Ok(())
 }
 
+async fn send_heartbeat(client: &GatewayClient, handle: &str) -> Result<(), BackendError> {
+    let path = client.versioned(&format!("/sessions/{handle}/heartbeat")).await?;
+    client.request::<(), serde_json::Value>(Method::POST, &path, None).await.map(|_| ())
+}
+
 /// Keeps the session from expiring on the gateway's idle timeout while the client is idle.
-async fn heartbeat_loop(client: GatewayClient, handle: String, interval: Duration) {
+/// Stops once the gateway says the session is gone (marking it lost).
+async fn heartbeat_loop(client: GatewayClient, handle: String, interval: Duration, lost: Arc<AtomicBool>) {
     let mut ticker = tokio::time::interval(interval);
     ticker.tick().await; // the first tick fires at once
     loop {
         ticker.tick().await;
-        let path = match client.versioned(&format!("/sessions/{handle}/heartbeat")).await {
-            Ok(p) => p,
-            Err(err) => {
-                warn!(session = %handle, cause = %err, "heartbeat failed");
-                continue;
+        match send_heartbeat(&client, &handle).await {
+            Ok(()) => {}
+            Err(BackendError::Gateway(e)) if e.is_session_lost() => {
+                warn!(session = %handle, "the SQL Gateway lost the session");
+                lost.store(true, Ordering::Relaxed);
+                return;
             }
-        };
-        if let Err(err) = client.request::<(), serde_json::Value>(Method::POST, &path, None).await {
-            warn!(session = %handle, cause = %err, "heartbeat failed");
+            Err(err) => warn!(session = %handle, cause = %err, "heartbeat failed"),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! - [`SnapshotStore`]: the in-memory snapshots, one per [`SnapshotKey`], swapped atomically on
 //!   refresh.
 
+pub mod loader;
 pub mod snapshot;
 
 use std::sync::Arc;

@@ -39,3 +39,8 @@ impl From<BackendError> for PgWireError {
 pub fn param_error(err: ParamError) -> PgWireError {
     user_error(err.sqlstate().code(), err.to_string(), None, None)
 }
+
+/// A cursor or COPY statement flinkwire cannot run, with its SQLSTATE.
+pub fn cursor_syntax_error(err: super::cursor_sql::CursorSyntaxError) -> PgWireError {
+    user_error(err.code, err.message, None, None)
+}

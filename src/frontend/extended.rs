@@ -20,14 +20,16 @@ use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::RowDescription;
 use pgwire::messages::extendedquery::{
-    Close, CloseComplete, Execute, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
+    Close, CloseComplete, Describe, Execute, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
     TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{EmptyQueryResponse, NoticeResponse, ReadyForQuery};
 use pgwire::messages::PgWireBackendMessage;
 
-use super::error::{param_error, user_error};
+use super::cursor_sql::{CopyCommand, CursorCommand};
+use super::error::{cursor_syntax_error, param_error, user_error};
 use super::{apply_transaction, completion_tag, Connection};
 use crate::results::{Outcome, RowSet};
 use crate::router::{classify, split_statements, StatementKind};
@@ -116,6 +118,13 @@ impl Connection {
                 return Ok(Outcome::Rows(rows));
             }
         }
+        let sql = self.portal_sql(portal)?;
+        self.run_guarded(&sql, &stmt.kind).await
+    }
+
+    /// A portal's SQL with its bound parameters inlined.
+    fn portal_sql(&self, portal: &Portal<Arc<PreparedStatement>>) -> PgWireResult<String> {
+        let stmt = &portal.statement.statement;
         let values: Vec<ParamValue<'_>> = portal
             .parameters
             .iter()
@@ -126,8 +135,15 @@ impl Connection {
                 bytes: value.as_deref(),
             })
             .collect();
-        let sql = params::inline_params(&stmt.sql, &values).map_err(param_error)?;
-        Ok(self.session()?.run(&sql, &stmt.kind).await?)
+        params::inline_params(&stmt.sql, &values).map_err(param_error)
+    }
+
+    /// The columns of a `FETCH` statement (the cursor's), for Describe.
+    fn fetch_fields(&self, sql: &str, formats: Option<&Format>) -> Option<Vec<FieldInfo>> {
+        match CursorCommand::parse(sql)? {
+            Ok(CursorCommand::Fetch { name, is_move: false, .. }) => self.cursor_fields(&name, formats),
+            _ => None,
+        }
     }
 }
 
@@ -162,7 +178,7 @@ impl ExtendedQueryHandler for Connection {
             StatementKind::Query => {
                 let oids: Vec<u32> = param_types.iter().map(Type::oid).collect();
                 let sql = if count == 0 { stmt.sql.clone() } else { params::inline_typed_nulls(&stmt.sql, &oids).map_err(param_error)? };
-                match self.session()?.run(&sql, &stmt.kind).await? {
+                match self.run_guarded(&sql, &stmt.kind).await? {
                     Outcome::Done => vec![],
                     Outcome::Rows(rows) => {
                         let fields = rows.fields(&Format::UnifiedText);
@@ -174,7 +190,9 @@ impl ExtendedQueryHandler for Connection {
                 }
             }
             StatementKind::Job => job_fields(),
-            StatementKind::Command { .. } | StatementKind::Transaction(_) | StatementKind::Empty => vec![],
+            StatementKind::Local(command) => self.local_fields(command, &Format::UnifiedText).await?,
+            StatementKind::Command { .. } => self.fetch_fields(&stmt.sql, None).unwrap_or_default(),
+            StatementKind::Transaction(_) | StatementKind::Empty => vec![],
         };
         Ok(DescribeStatementResponse::new(param_types, fields))
     }
@@ -207,7 +225,11 @@ impl ExtendedQueryHandler for Connection {
                 },
             },
             StatementKind::Job => job_fields(),
-            StatementKind::Command { .. } | StatementKind::Transaction(_) | StatementKind::Empty => vec![],
+            StatementKind::Local(command) => self.local_fields(command, &portal.result_column_format).await?,
+            StatementKind::Command { .. } => self
+                .fetch_fields(&portal.statement.statement.sql, Some(&portal.result_column_format))
+                .unwrap_or_default(),
+            StatementKind::Transaction(_) | StatementKind::Empty => vec![],
         };
         Ok(DescribePortalResponse::new(fields))
     }
@@ -253,6 +275,30 @@ impl ExtendedQueryHandler for Connection {
         client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
         client.flush().await?;
         Ok(())
+    }
+
+    /// A DECLAREd cursor is also a portal (psycopg describes its named cursors that way).
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type == TARGET_TYPE_BYTE_PORTAL {
+            let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+            if client.portal_store().get_portal(name).is_none() {
+                if let Some(fields) = self.cursor_fields(name, None) {
+                    client
+                        .send(PgWireBackendMessage::RowDescription(RowDescription::new(
+                            fields.iter().map(Into::into).collect(),
+                        )))
+                        .await?;
+                    return Ok(());
+                }
+            }
+        }
+        self._on_describe(client, message).await
     }
 
     async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>
@@ -302,13 +348,40 @@ impl Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let kind = &portal.statement.statement.kind;
+        if let StatementKind::Command { .. } = kind {
+            let sql = &portal.statement.statement.sql;
+            if let Some(command) = CursorCommand::parse(sql) {
+                command.map_err(cursor_syntax_error)?;
+                let command = CursorCommand::parse(&self.portal_sql(portal)?).expect("still a cursor command");
+                let command = command.map_err(cursor_syntax_error)?;
+                return self.run_cursor(client, &command, Some(&portal.result_column_format), false).await;
+            }
+            if let Some(copy) = CopyCommand::parse(sql) {
+                copy.map_err(cursor_syntax_error)?;
+                let copy = CopyCommand::parse(&self.portal_sql(portal)?).expect("still COPY");
+                return self.run_copy(client, &copy.map_err(cursor_syntax_error)?).await;
+            }
+        }
         if let StatementKind::Transaction(command) = kind {
+            if *command != crate::router::TransactionCommand::Begin {
+                self.end_transaction_cursors();
+            }
             apply_transaction(client, *command);
             client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
             return Ok(());
         }
         let mut rows = match self.take_portal(&portal.name) {
             Some(rows) => rows,
+            None if matches!(kind, StatementKind::Local(_)) => {
+                let StatementKind::Local(command) = kind else { unreachable!() };
+                match self.run_local_command(client, command).await? {
+                    Some(rows) => rows,
+                    None => {
+                        client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
+                        return Ok(());
+                    }
+                }
+            }
             None => match self.start_portal(portal).await? {
                 Outcome::Done => {
                     client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
@@ -321,6 +394,9 @@ impl Connection {
             send_job_notice(client, job).await?;
         }
         let formats = &portal.result_column_format;
+        // Each Execute is a statement of its own for CancelRequest and statement_timeout.
+        let (deadline, token) = self.statement_guard()?;
+        rows.guard(deadline, Some(token));
         let mut sent = 0;
         loop {
             let want = if max_rows == 0 { 0 } else { max_rows - sent };
@@ -337,6 +413,9 @@ impl Connection {
                 client.send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new())).await?;
                 return Ok(());
             }
+        }
+        if let Some(cut) = rows.truncation() {
+            super::cancel::send_notice(client, &cut.message()).await?;
         }
         client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, sent).into())).await?;
         Ok(())

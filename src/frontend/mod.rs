@@ -5,6 +5,10 @@
 //! pgwire does the protocol bookkeeping; flinkwire overrides the paths where pgwire would buffer
 //! a whole result (simple query flushes per page; Execute streams and suspends portals itself).
 
+pub mod cancel;
+mod copy;
+mod cursor;
+mod cursor_sql;
 mod error;
 mod extended;
 mod simple;
@@ -32,6 +36,10 @@ pub struct Connection {
     /// Rows of portals that were described or suspended, by portal name; taken by Execute.
     portals: Mutex<HashMap<String, RowSet>>,
     parser: Arc<extended::StatementParser>,
+    /// Cancels the running statement on a CancelRequest (`cancel.rs`).
+    canceller: Arc<cancel::QueryCanceller>,
+    /// Open SQL cursors by name (`cursor.rs`).
+    cursors: Mutex<HashMap<String, cursor::Cursor>>,
 }
 
 impl Connection {
@@ -42,6 +50,8 @@ impl Connection {
             session: OnceCell::new(),
             portals: Mutex::new(HashMap::new()),
             parser: Arc::new(extended::StatementParser),
+            canceller: Arc::default(),
+            cursors: Mutex::new(HashMap::new()),
         }
     }
 
@@ -53,6 +63,7 @@ impl Connection {
     /// Closes the client's gateway session (and with it every operation and Flink job it has).
     pub async fn close(mut self) {
         drop(std::mem::take(&mut self.portals));
+        drop(std::mem::take(&mut self.cursors));
         if let Some(session) = self.session.take() {
             let handle = session.handle().to_owned();
             if let Err(err) = session.close().await {
@@ -78,7 +89,37 @@ fn completion_tag(kind: &StatementKind, rows: usize) -> Tag {
         StatementKind::Job => Tag::new("INSERT 0").with_rows(0),
         StatementKind::Command { tag } => Tag::new(tag),
         StatementKind::Transaction(command) => Tag::new(command.tag()),
+        // PostgreSQL's SHOW completes with a bare `SHOW`, no row count.
+        StatementKind::Local(command) => Tag::new(command.tag()),
         StatementKind::Empty => Tag::new(""),
+    }
+}
+
+impl Connection {
+    /// Runs a PostgreSQL session command locally: sends its ParameterStatus reports and
+    /// returns its rows (SHOW), if any.
+    async fn run_local_command<C>(&self, client: &mut C, command: &crate::local::LocalCommand) -> pgwire::error::PgWireResult<Option<RowSet>>
+    where
+        C: pgwire::api::ClientInfo + futures::Sink<pgwire::messages::PgWireBackendMessage> + Unpin + Send,
+        C::Error: std::fmt::Debug,
+        pgwire::error::PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+    {
+        use futures::SinkExt;
+        let outcome = self.session()?.run_local(command).await?;
+        for (name, value) in outcome.reports {
+            let status = pgwire::messages::startup::ParameterStatus::new(name, value);
+            client.feed(pgwire::messages::PgWireBackendMessage::ParameterStatus(status)).await?;
+        }
+        Ok(outcome.rows)
+    }
+
+    /// The RowDescription fields of a local command (SHOW is read-only, so it may run at
+    /// Describe time).
+    async fn local_fields(&self, command: &crate::local::LocalCommand, formats: &pgwire::api::portal::Format) -> pgwire::error::PgWireResult<Vec<pgwire::api::results::FieldInfo>> {
+        if !command.returns_rows() {
+            return Ok(vec![]);
+        }
+        Ok(self.session()?.run_local(command).await?.rows.map(|r| r.fields(formats)).unwrap_or_default())
     }
 }
 
@@ -105,5 +146,9 @@ impl PgWireServerHandlers for ConnectionHandlers {
 
     fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
         self.0.clone()
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::new(cancel::CancelHandlerImpl(self.0.ctx.cancels.clone()))
     }
 }

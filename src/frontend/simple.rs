@@ -15,6 +15,7 @@ use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::PgWireBackendMessage;
 
+use super::cursor_sql::{CopyCommand, CursorCommand};
 use super::{apply_transaction, completion_tag, Connection};
 use crate::results::Outcome;
 use crate::router::{classify, split_statements, StatementKind};
@@ -74,6 +75,14 @@ impl Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        if let Some(command) = CursorCommand::parse(sql) {
+            let command = command.map_err(super::error::cursor_syntax_error)?;
+            return self.run_cursor(client, &command, None, true).await;
+        }
+        if let Some(copy) = CopyCommand::parse(sql) {
+            let copy = copy.map_err(super::error::cursor_syntax_error)?;
+            return self.run_copy(client, &copy).await;
+        }
         let kind = classify(sql);
         match kind {
             StatementKind::Empty => {
@@ -81,13 +90,23 @@ impl Connection {
                 return Ok(());
             }
             StatementKind::Transaction(command) => {
+                if command != crate::router::TransactionCommand::Begin {
+                    self.end_transaction_cursors();
+                }
                 apply_transaction(client, command);
                 client.feed(PgWireBackendMessage::CommandComplete(completion_tag(&kind, 0).into())).await?;
                 return Ok(());
             }
             _ => {}
         }
-        let mut rows = match self.session()?.run(sql, &kind).await? {
+        let outcome = match &kind {
+            StatementKind::Local(command) => match self.run_local_command(client, command).await? {
+                Some(rows) => Outcome::Rows(rows),
+                None => Outcome::Done,
+            },
+            _ => self.run_guarded(sql, &kind).await?,
+        };
+        let mut rows = match outcome {
             Outcome::Done => {
                 client.feed(PgWireBackendMessage::CommandComplete(completion_tag(&kind, 0).into())).await?;
                 return Ok(());
@@ -112,6 +131,9 @@ impl Connection {
             }
             // A page at a time reaches the client as soon as the gateway delivered it.
             client.flush().await?;
+        }
+        if let Some(cut) = rows.truncation() {
+            super::cancel::send_notice(client, &cut.message()).await?;
         }
         let tag: Tag = completion_tag(&kind, count);
         client.feed(PgWireBackendMessage::CommandComplete(tag.into())).await?;

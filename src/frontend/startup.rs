@@ -17,7 +17,7 @@ use tracing::info;
 
 use super::error::fatal_error;
 use super::Connection;
-use crate::session::ClientSession;
+use crate::session::{ClientSession, ConnectRequest};
 
 /// The PostgreSQL version flinkwire reports. Clients switch features on it; 16 is what the
 /// catalog emulation and the wire behaviour follow.
@@ -74,13 +74,23 @@ impl Connection {
     {
         let user = client.metadata().get("user").cloned().unwrap_or_default();
         let name = format!("flinkwire:{user}@{}", client.socket_addr());
-        let session = ClientSession::open(&self.ctx.gateway, &self.ctx.config, &name)
+        let request = ConnectRequest {
+            user: user.clone(),
+            database: client.metadata().get("database").cloned(),
+            cluster: client.metadata().get("options").and_then(|o| ConnectRequest::cluster_option(o)),
+            session_name: name,
+        };
+        let session = ClientSession::connect(&self.ctx.clusters, &self.ctx.config, &request)
             .await
             .map_err(|e| fatal_error(e.sqlstate().code(), format!("cannot open a Flink session: {e}")))?;
-        info!(%user, session = %session.handle(), peer = %client.socket_addr(), "client connected");
+        info!(%user, session = %session.handle(), peer = %client.socket_addr(),
+              cluster = session.cluster().map(|c| c.name.as_str()).unwrap_or("-"),
+              environment = session.environment().unwrap_or("-"), "client connected");
+        session.settings().apply_startup(client.metadata());
         let _ = self.session.set(session);
 
         let (pid, secret) = self.ctx.pid_keys.generate(&*client);
+        self.ctx.cancels.register(pid, &secret, &self.canceller);
         client.set_pid_and_secret_key(pid, secret);
         finish_authentication(client, &server_parameters(client)).await
     }

@@ -28,6 +28,28 @@ impl ResultSchema {
         Ok(Self { inner, types })
     }
 
+    /// The same columns behind a leading `op` column holding each row's changelog kind.
+    pub fn with_op_column(&self) -> Self {
+        let inner = self.inner.clone().with_op_column();
+        let types = inner.columns().iter().map(|c| c.data_type.clone()).collect();
+        Self { inner, types }
+    }
+
+    /// The column names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.inner.columns().iter().map(|c| c.name.as_str()).collect()
+    }
+
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether the result has no columns.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// RowDescription fields, with each column's format taken from the Bind message.
     pub fn fields(&self, formats: &Format) -> Vec<FieldInfo> {
         self.inner
@@ -59,6 +81,11 @@ pub struct PageRows {
 }
 
 impl PageRows {
+    /// Rows of the page not sent yet.
+    pub fn remaining(&self) -> usize {
+        self.batch.num_rows().saturating_sub(self.next)
+    }
+
     /// Whether every row of the page was sent.
     pub fn is_exhausted(&self) -> bool {
         self.next >= self.batch.num_rows()

@@ -1,21 +1,39 @@
 //! Results: gateway pages → Arrow batches → PostgreSQL rows, as they arrive.
 //!
-//! A [`RowSet`] holds at most one decoded page at a time and fetches the next page only when the
-//! client has taken the current one, so memory stays bounded by the gateway's page size however
-//! long the result is, and a slow client slows the fetching.
+//! A [`RowSet`] reads the first page itself (statement errors surface there), then a background
+//! *pump* task follows the operation's later pages into a channel of capacity one. The pump
+//! blocks while the client is slow, so at most three pages of one query are in memory (the one
+//! being sent, one in the channel, one fetched and waiting), whatever the result's length.
+//!
+//! Waiting for a page is the only await, and it is cancel-safe: a CancelRequest, a
+//! `statement_timeout` or a FETCH timeout interrupts it without losing a page. Dropping a RowSet
+//! stops the pump, which drops the [`Operation`], which closes it on the gateway: the Flink job is
+//! cancelled.
+//!
+//! The [`ResultMode`] decides how the changelog is shown (see `docs/streaming.md`).
 
 mod encode;
+pub mod settings;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use flinkwire_protocol::rest::{ResultKind, RowKind};
+use flinkwire_protocol::rest::{ColumnInfo, ResultKind, RowData, RowKind};
 use flinkwire_protocol::sqlstate::SqlState;
 use pgwire::api::portal::Format;
 use pgwire::api::results::FieldInfo;
 use pgwire::messages::data::DataRow;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::backend::{BackendError, Operation, Page};
 pub use encode::{PageRows, ResultSchema};
+pub use settings::{ResultMode, ResultSettings, SettingError};
+
+/// Rows of the final table of `table` mode encoded at a time.
+const TABLE_CHUNK: usize = 1024;
 
 /// Why a result could not be delivered.
 #[derive(Debug, thiserror::Error)]
@@ -27,13 +45,18 @@ pub enum ResultError {
     Convert(String),
     /// An update or delete arrived in a result that is shown as a plain table.
     #[error(
-        "the query produced an update ({kind}) to an earlier row; flinkwire shows only insert-only \
-         results as plain rows"
+        "the query produced an update ({kind}) to an earlier row, which result mode 'append' cannot show"
     )]
     NotAppendOnly { kind: &'static str },
     /// The gateway ended the operation without ever sending a result page.
     #[error("the Flink SQL Gateway ended the operation without a result")]
     NoResult,
+    /// A CancelRequest stopped the statement.
+    #[error("canceling statement due to user request")]
+    Cancelled,
+    /// `statement_timeout` stopped the statement.
+    #[error("canceling statement due to statement timeout")]
+    Timeout,
 }
 
 impl ResultError {
@@ -43,6 +66,7 @@ impl ResultError {
             Self::Backend(e) => e.sqlstate(),
             Self::Convert(_) | Self::NoResult => SqlState::INTERNAL_ERROR,
             Self::NotAppendOnly { .. } => SqlState::FEATURE_NOT_SUPPORTED,
+            Self::Cancelled | Self::Timeout => SqlState::QUERY_CANCELED,
         }
     }
 
@@ -50,8 +74,10 @@ impl ResultError {
         match self {
             Self::Backend(e) => e.hint(),
             Self::NotAppendOnly { .. } => Some(
-                "run the query in batch mode (SET 'execution.runtime-mode' = 'batch') to get final rows",
+                "SET flinkwire.result_mode = 'changelog' to see every change with an op column, or 'table' \
+                 to get the final rows; or run the query in batch mode",
             ),
+            Self::Timeout => Some("the Flink job was cancelled; SET statement_timeout = 0 to run without a limit"),
             _ => None,
         }
     }
@@ -65,21 +91,153 @@ pub enum Outcome {
     Rows(RowSet),
 }
 
+/// Why a result ended before the query did. The client is always told (a NOTICE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncation {
+    /// `flinkwire.max_rows` rows (in `table` mode: changes) were read.
+    MaxRows(u64),
+    /// `statement_timeout` ended a `table`-mode query; the table so far was sent.
+    Timeout,
+}
+
+impl Truncation {
+    /// The NOTICE text.
+    pub fn message(self) -> String {
+        match self {
+            Self::MaxRows(n) => format!(
+                "result stopped at flinkwire.max_rows = {n}; the query was cancelled and further rows were not read"
+            ),
+            Self::Timeout => {
+                "statement_timeout reached: the table as of now was sent and the query was cancelled".to_owned()
+            }
+        }
+    }
+}
+
+/// The next step of a result.
+pub enum Next {
+    /// Some rows (never empty).
+    Rows(Vec<DataRow>),
+    /// The poll deadline passed with no rows available.
+    Waiting,
+    /// No more rows.
+    End,
+}
+
+/// The background task following an operation's pages. Dropping it aborts the task, which drops
+/// (and so closes) the operation.
+struct Pump {
+    rx: mpsc::Receiver<Result<Page, BackendError>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Pump {
+    fn spawn(operation: Operation) -> Self {
+        let (tx, rx) = mpsc::channel(1);
+        let task = tokio::spawn(pump(operation, tx));
+        Self { rx, task }
+    }
+}
+
+async fn pump(mut operation: Operation, tx: mpsc::Sender<Result<Page, BackendError>>) {
+    let mut idle_polls = 0;
+    loop {
+        match operation.next_page().await {
+            Ok(None) => return,
+            Ok(Some(page)) => {
+                let end = page.end_of_stream;
+                if page.rows.is_empty() && !end && page.job_id.is_none() {
+                    // A running job with nothing new: wait a little before asking again.
+                    Operation::backoff(idle_polls).await;
+                    idle_polls += 1;
+                    continue;
+                }
+                idle_polls = 0;
+                if tx.send(Ok(page)).await.is_err() || end {
+                    return; // the client is gone, or the result is complete
+                }
+            }
+            Err(err) => {
+                let _ = tx.send(Err(err)).await;
+                return;
+            }
+        }
+    }
+}
+
+/// `table` mode: the changes applied so far, in first-insertion order.
+#[derive(Default)]
+struct Table {
+    rows: std::collections::BTreeMap<u64, Vec<serde_json::Value>>,
+    /// Row (as JSON text) → the sequence numbers of its copies.
+    index: HashMap<String, Vec<u64>>,
+    next: u64,
+}
+
+impl Table {
+    fn apply(&mut self, row: RowData) {
+        let key = serde_json::Value::Array(row.fields.clone()).to_string();
+        match row.kind {
+            RowKind::Insert | RowKind::UpdateAfter => {
+                self.rows.insert(self.next, row.fields);
+                self.index.entry(key).or_default().push(self.next);
+                self.next += 1;
+            }
+            RowKind::UpdateBefore | RowKind::Delete => {
+                if let Some(copies) = self.index.get_mut(&key) {
+                    if let Some(seq) = copies.pop() {
+                        self.rows.remove(&seq);
+                    }
+                    if copies.is_empty() {
+                        self.index.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The rows of one running statement.
 pub struct RowSet {
-    operation: Option<Operation>,
+    /// The gateway's columns (without `op`).
+    columns: Vec<ColumnInfo>,
+    /// The columns sent to the client (with `op` in changelog mode).
     schema: Arc<ResultSchema>,
+    mode: ResultMode,
+    /// Pages still to come; `None` once finished or stopped.
+    pump: Option<Pump>,
+    /// The first page's rows, read by [`RowSet::start`], not yet taken.
+    first: Option<Vec<RowData>>,
     /// The page being sent, with how far the client has got.
     current: Option<PageRows>,
+    /// No more pages will come.
     finished: bool,
     job_id: Option<String>,
-    /// Empty pages in a row, for the polling delay.
-    idle_polls: u32,
+    /// `table` mode: the table being built, then the rows left to send.
+    table: Option<Table>,
+    table_out: Option<std::vec::IntoIter<Vec<serde_json::Value>>>,
+    /// `flinkwire.max_rows` (0 = none) and how many rows (changes in table mode) were counted.
+    max_rows: u64,
+    counted: u64,
+    truncated: Option<Truncation>,
+    /// Per statement: when `statement_timeout` ends it, and the CancelRequest token.
+    deadline: Option<Instant>,
+    cancel: Option<CancellationToken>,
 }
 
 impl std::fmt::Debug for RowSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RowSet").field("job_id", &self.job_id).field("finished", &self.finished).finish_non_exhaustive()
+        f.debug_struct("RowSet")
+            .field("job_id", &self.job_id)
+            .field("mode", &self.mode)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,29 +252,79 @@ impl RowSet {
             return Ok(Outcome::Done);
         }
         let schema = Arc::new(ResultSchema::from_columns(&page.columns).map_err(ResultError::Convert)?);
-        let mut rows = RowSet {
-            operation: Some(operation),
+        let finished = page.end_of_stream;
+        let pump = (!finished).then(|| Pump::spawn(operation));
+        Ok(Outcome::Rows(RowSet {
+            columns: page.columns,
             schema,
+            mode: ResultMode::Append,
+            pump,
+            first: Some(page.rows),
             current: None,
-            finished: false,
-            job_id: page.job_id.clone(),
-            idle_polls: 0,
-        };
-        rows.accept(page)?;
-        Ok(Outcome::Rows(rows))
+            finished,
+            job_id: page.job_id,
+            table: None,
+            table_out: None,
+            max_rows: 0,
+            counted: 0,
+            truncated: None,
+            deadline: None,
+            cancel: None,
+        }))
     }
 
     /// Rows answered by flinkwire itself (no gateway operation behind them), in the gateway's
     /// JSON shape so they are typed and encoded exactly like Flink's.
-    pub fn local(columns: &[flinkwire_protocol::rest::ColumnInfo], rows: Vec<flinkwire_protocol::rest::RowData>) -> Result<Self, ResultError> {
+    pub fn local(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
         let schema = Arc::new(ResultSchema::from_columns(columns).map_err(ResultError::Convert)?);
-        let current = if rows.is_empty() { None } else { Some(schema.decode(&rows).map_err(ResultError::Convert)?) };
-        Ok(RowSet { operation: None, schema, current, finished: true, job_id: None, idle_polls: 0 })
+        Ok(RowSet {
+            columns: columns.to_vec(),
+            schema,
+            mode: ResultMode::Append,
+            pump: None,
+            first: Some(rows),
+            current: None,
+            finished: true,
+            job_id: None,
+            table: None,
+            table_out: None,
+            max_rows: 0,
+            counted: 0,
+            truncated: None,
+            deadline: None,
+            cancel: None,
+        })
     }
 
-    /// The result's columns.
+    /// Applies the session's result mode and row limit. Call before the first rows or fields
+    /// are taken.
+    pub fn configure(&mut self, settings: &ResultSettings) -> Result<(), ResultError> {
+        self.max_rows = settings.max_rows;
+        let mode = settings.effective_mode();
+        if mode == self.mode || self.counted > 0 {
+            return Ok(());
+        }
+        self.mode = mode;
+        let base = ResultSchema::from_columns(&self.columns).map_err(ResultError::Convert)?;
+        self.schema = Arc::new(if mode == ResultMode::Changelog { base.with_op_column() } else { base });
+        self.table = (mode == ResultMode::Table).then(Table::default);
+        Ok(())
+    }
+
+    /// Sets what may interrupt the next waits: the statement's deadline and its cancel token.
+    pub fn guard(&mut self, deadline: Option<Instant>, cancel: Option<CancellationToken>) {
+        self.deadline = deadline;
+        self.cancel = cancel;
+    }
+
+    /// The result's columns as sent.
     pub fn schema(&self) -> &Arc<ResultSchema> {
         &self.schema
+    }
+
+    /// The result mode in effect.
+    pub fn mode(&self) -> ResultMode {
+        self.mode
     }
 
     /// The Flink job behind the result, if the gateway named one.
@@ -129,32 +337,91 @@ impl RowSet {
         self.schema.fields(formats)
     }
 
+    /// Set when a limit ended the result early; the client must be told.
+    pub fn truncation(&self) -> Option<Truncation> {
+        self.truncated
+    }
+
     /// Encodes up to `max` rows (0 = the rest of the current page) in the given formats.
     /// `None` once the result is exhausted.
     pub async fn next_rows(&mut self, max: usize, formats: &Format) -> Result<Option<Vec<DataRow>>, ResultError> {
         loop {
-            if let Some(current) = &mut self.current {
-                if !current.is_exhausted() {
-                    return current.encode_next(max, formats).map(Some).map_err(ResultError::Convert);
-                }
-                self.current = None;
+            match self.next_rows_until(max, formats, None).await? {
+                Next::Rows(rows) => return Ok(Some(rows)),
+                Next::End => return Ok(None),
+                Next::Waiting => {}
+            }
+        }
+    }
+
+    /// Like [`RowSet::next_rows`], but gives up with [`Next::Waiting`] at `poll_until` when no
+    /// rows are there. Cancel-safe.
+    pub async fn next_rows_until(
+        &mut self,
+        max: usize,
+        formats: &Format,
+        poll_until: Option<Instant>,
+    ) -> Result<Next, ResultError> {
+        loop {
+            if let Some(rows) = self.take_ready(max, formats)? {
+                return Ok(Next::Rows(rows));
+            }
+            if let Some(first) = self.first.take() {
+                self.accept(first)?;
+                continue;
+            }
+            if self.table.is_some() && (self.finished || self.pump.is_none()) {
+                // A bounded query ended: its table is final.
+                self.finish_table(None)?;
+                continue;
             }
             if self.finished {
-                self.operation = None; // closes the gateway operation in the background
-                return Ok(None);
+                self.pump = None;
+                return Ok(Next::End);
             }
-            let operation = self.operation.as_mut().ok_or(ResultError::NoResult)?;
-            match operation.next_page().await? {
-                None => self.finished = true,
-                Some(page) => {
-                    let empty = page.rows.is_empty() && !page.end_of_stream;
-                    self.accept(page)?;
-                    if empty {
-                        // A running job with nothing new: wait a little before asking again.
-                        Operation::backoff(self.idle_polls).await;
-                        self.idle_polls += 1;
-                    } else {
-                        self.idle_polls = 0;
+            let Some(pump) = self.pump.as_mut() else {
+                self.finished = true;
+                continue;
+            };
+            let cancel = self.cancel.clone();
+            let received = tokio::select! {
+                biased;
+                _ = async { cancel.as_ref().expect("guarded").cancelled().await }, if cancel.is_some() => {
+                    self.stop();
+                    return Err(ResultError::Cancelled);
+                }
+                _ = tokio::time::sleep_until(self.deadline.unwrap_or_else(Instant::now)), if self.deadline.is_some() => {
+                    if self.mode == ResultMode::Table {
+                        self.finish_table(Some(Truncation::Timeout))?;
+                        continue;
+                    }
+                    self.stop();
+                    return Err(ResultError::Timeout);
+                }
+                _ = tokio::time::sleep_until(poll_until.unwrap_or_else(Instant::now)), if poll_until.is_some() => {
+                    return Ok(Next::Waiting);
+                }
+                page = pump.rx.recv() => page,
+            };
+            match received {
+                None => {
+                    self.pump = None;
+                    self.finished = true;
+                }
+                Some(Err(err)) => {
+                    self.stop();
+                    return Err(err.into());
+                }
+                Some(Ok(page)) => {
+                    if page.job_id.is_some() {
+                        self.job_id = page.job_id;
+                    }
+                    if page.end_of_stream {
+                        self.pump = None;
+                    }
+                    self.accept(page.rows)?;
+                    if page.end_of_stream {
+                        self.finished = true;
                     }
                 }
             }
@@ -163,20 +430,188 @@ impl RowSet {
 
     /// Whether every row has been sent.
     pub fn is_finished(&self) -> bool {
-        self.finished && self.current.as_ref().is_none_or(PageRows::is_exhausted)
+        self.finished
+            && self.first.is_none()
+            && self.current.as_ref().is_none_or(PageRows::is_exhausted)
+            && self.table_out.as_ref().is_none_or(|t| t.len() == 0)
     }
 
-    fn accept(&mut self, page: Page) -> Result<(), ResultError> {
-        if page.job_id.is_some() {
-            self.job_id = page.job_id.clone();
+    /// Rows that can be sent without waiting, within the row limit.
+    fn take_ready(&mut self, max: usize, formats: &Format) -> Result<Option<Vec<DataRow>>, ResultError> {
+        loop {
+            if let Some(current) = &mut self.current {
+                if !current.is_exhausted() {
+                    let mut want = if max == 0 { current.remaining() } else { max.min(current.remaining()) };
+                    if self.max_rows > 0 && self.mode != ResultMode::Table {
+                        let left = self.max_rows.saturating_sub(self.counted) as usize;
+                        if left == 0 {
+                            // More rows than the limit: stop here and say so.
+                            self.truncated = Some(Truncation::MaxRows(self.max_rows));
+                            self.stop();
+                            return Ok(None);
+                        }
+                        want = want.min(left);
+                    }
+                    let rows = current.encode_next(want, formats).map_err(ResultError::Convert)?;
+                    if self.mode != ResultMode::Table {
+                        self.counted += rows.len() as u64;
+                    }
+                    return Ok(Some(rows));
+                }
+                self.current = None;
+            }
+            // A limit reached exactly at a page end still has a running query behind it.
+            if self.max_rows > 0
+                && self.mode != ResultMode::Table
+                && self.counted >= self.max_rows
+                && !self.finished
+            {
+                self.truncated = Some(Truncation::MaxRows(self.max_rows));
+                self.stop();
+                return Ok(None);
+            }
+            let Some(out) = &mut self.table_out else { return Ok(None) };
+            let chunk: Vec<RowData> =
+                out.by_ref().take(TABLE_CHUNK).map(|fields| RowData { kind: RowKind::Insert, fields }).collect();
+            if chunk.is_empty() {
+                self.table_out = None;
+                return Ok(None);
+            }
+            self.current = Some(self.schema.decode(&chunk).map_err(ResultError::Convert)?);
         }
-        self.finished |= page.end_of_stream;
-        if let Some(row) = page.rows.iter().find(|r| r.kind != RowKind::Insert) {
-            return Err(ResultError::NotAppendOnly { kind: row.kind.short_string() });
+    }
+
+    /// Takes one page's rows according to the mode.
+    fn accept(&mut self, rows: Vec<RowData>) -> Result<(), ResultError> {
+        match self.mode {
+            ResultMode::Table => {
+                let table = self.table.get_or_insert_with(Table::default);
+                for row in rows {
+                    table.apply(row);
+                    self.counted += 1;
+                    if self.max_rows > 0 && self.counted >= self.max_rows {
+                        return self.finish_table(Some(Truncation::MaxRows(self.max_rows)));
+                    }
+                }
+                Ok(())
+            }
+            ResultMode::Append | ResultMode::Auto => {
+                if let Some(row) = rows.iter().find(|r| r.kind != RowKind::Insert) {
+                    self.stop();
+                    return Err(ResultError::NotAppendOnly { kind: row.kind.short_string() });
+                }
+                self.set_current(&rows)
+            }
+            ResultMode::Changelog => self.set_current(&rows),
         }
-        if !page.rows.is_empty() {
-            self.current = Some(self.schema.decode(&page.rows).map_err(ResultError::Convert)?);
+    }
+
+    fn set_current(&mut self, rows: &[RowData]) -> Result<(), ResultError> {
+        if !rows.is_empty() {
+            self.current = Some(self.schema.decode(rows).map_err(ResultError::Convert)?);
         }
         Ok(())
+    }
+
+    /// `table` mode: ends the input and queues the table for sending.
+    fn finish_table(&mut self, truncation: Option<Truncation>) -> Result<(), ResultError> {
+        if let Some(table) = self.table.take() {
+            if truncation.is_some() {
+                self.truncated = truncation;
+            }
+            self.stop();
+            self.table_out = Some(table.rows.into_values().collect::<Vec<_>>().into_iter());
+        }
+        Ok(())
+    }
+
+    /// Stops reading: the pump ends and the gateway operation is closed (its job cancelled).
+    fn stop(&mut self) {
+        self.pump = None;
+        self.finished = true;
+        self.first = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(kind: RowKind, fields: Vec<serde_json::Value>) -> RowData {
+        RowData { kind, fields }
+    }
+
+    #[test]
+    fn table_applies_changes() {
+        let mut t = Table::default();
+        t.apply(row(RowKind::Insert, vec![json!("a"), json!(1)]));
+        t.apply(row(RowKind::Insert, vec![json!("b"), json!(1)]));
+        t.apply(row(RowKind::UpdateBefore, vec![json!("a"), json!(1)]));
+        t.apply(row(RowKind::UpdateAfter, vec![json!("a"), json!(2)]));
+        t.apply(row(RowKind::Delete, vec![json!("b"), json!(1)]));
+        t.apply(row(RowKind::Delete, vec![json!("zzz"), json!(1)]));
+        let rows: Vec<_> = t.rows.into_values().collect();
+        assert_eq!(rows, vec![vec![json!("a"), json!(2)]]);
+    }
+
+    fn columns() -> Vec<ColumnInfo> {
+        serde_json::from_value(json!([
+            {"name": "w", "logicalType": {"type": "VARCHAR", "nullable": true, "length": 10}, "comment": null},
+            {"name": "n", "logicalType": {"type": "BIGINT", "nullable": false}, "comment": null}
+        ]))
+        .unwrap()
+    }
+
+    fn changes() -> Vec<RowData> {
+        vec![
+            row(RowKind::Insert, vec![json!("a"), json!(1)]),
+            row(RowKind::UpdateBefore, vec![json!("a"), json!(1)]),
+            row(RowKind::UpdateAfter, vec![json!("a"), json!(2)]),
+        ]
+    }
+
+    async fn texts(rows: &mut RowSet) -> Result<Vec<String>, ResultError> {
+        let mut out = vec![];
+        while let Some(page) = rows.next_rows(0, &Format::UnifiedText).await? {
+            out.extend(page.into_iter().map(|r| String::from_utf8_lossy(&r.data).into_owned()));
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn modes_show_changelogs_honestly() {
+        let settings = |mode| ResultSettings { mode, ..ResultSettings::default() };
+        let mut append = RowSet::local(&columns(), changes()).unwrap();
+        append.configure(&settings(ResultMode::Append)).unwrap();
+        assert!(matches!(texts(&mut append).await, Err(ResultError::NotAppendOnly { kind: "-U" })));
+
+        let mut changelog = RowSet::local(&columns(), changes()).unwrap();
+        changelog.configure(&settings(ResultMode::Changelog)).unwrap();
+        assert_eq!(changelog.schema().names(), vec!["op", "w", "n"]);
+        let rows = texts(&mut changelog).await.unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[1].contains("-U") && rows[2].contains("+U"));
+
+        let mut table = RowSet::local(&columns(), changes()).unwrap();
+        table.configure(&settings(ResultMode::Table)).unwrap();
+        let rows = texts(&mut table).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].ends_with('2'));
+        assert_eq!(table.truncation(), None);
+    }
+
+    #[tokio::test]
+    async fn max_rows_says_it_cut() {
+        let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
+        let mut rows = RowSet::local(&columns(), many.clone()).unwrap();
+        rows.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }).unwrap();
+        assert_eq!(texts(&mut rows).await.unwrap().len(), 4);
+        assert_eq!(rows.truncation(), Some(Truncation::MaxRows(4)));
+
+        let mut exact = RowSet::local(&columns(), many).unwrap();
+        exact.configure(&ResultSettings { max_rows: 10, ..ResultSettings::default() }).unwrap();
+        assert_eq!(texts(&mut exact).await.unwrap().len(), 10);
+        assert_eq!(exact.truncation(), None);
     }
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# tokio-postgres: records the results of the workspace's end-to-end tests (tests/e2e.rs, which
+# drive flinkwire with tokio-postgres) as the tokio-postgres column.  OUT.json
+set -uo pipefail
+out="$1"
+cd "$FW_ROOT"
+declare -A map=([connect]=select_one [simple_query]=select_one [param_query]=prepared_statement_with_parameters
+    [types]="every_type_in_text every_type_in_binary" [error_sqlstate]=errors_have_sqlstates_and_keep_the_connection)
+log="$(dirname "$out")/tokio-postgres.log"
+timeout 600 cargo test -q --test e2e -- --include-ignored --test-threads=2 select_one prepared_statement_with_parameters \
+    every_type_in errors_have_sqlstates >"$log" 2>&1
+python3 - "$out" "$log" <<'PY'
+import json, re, sys
+out, log = sys.argv[1], open(sys.argv[2]).read()
+status = dict(re.findall(r"^test (\S+) \.\.\. (ok|FAILED|ignored)", log, re.M))
+m = {"connect": ["select_one"], "simple_query": ["select_one"], "param_query": ["prepared_statement_with_parameters"],
+     "types": ["every_type_in_text", "every_type_in_binary"], "error_sqlstate": ["errors_have_sqlstates_and_keep_the_connection"]}
+res = {"connect_tls": {"status": "skip", "reason": "TLS is not implemented in flinkwire yet"}}
+for check, tests in m.items():
+    got = [status.get(t) for t in tests]
+    if all(g == "ok" for g in got):
+        res[check] = {"status": "pass", "reason": "tests/e2e.rs: " + ", ".join(tests)}
+    else:
+        res[check] = {"status": "fail", "reason": "tests/e2e.rs: " + ", ".join(f"{t}={g}" for t, g in zip(tests, got))}
+for check in ("metadata", "cancel", "streaming"):
+    res[check] = {"status": "skip", "reason": "no tokio-postgres test for this check in tests/e2e.rs yet"}
+json.dump(res, open(out, "w"), indent=1)
+for k, v in res.items():
+    print(f"  {'tokio-postgres':16} {k:15} {v['status']:5} {v['reason']}", file=sys.stderr)
+PY

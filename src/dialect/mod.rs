@@ -1,0 +1,492 @@
+//! PostgreSQL dialect → Flink SQL, for the queries BI tools and drivers generate.
+//!
+//! Each rewrite closes one gap between what PostgreSQL clients write and what Flink accepts
+//! (verified against Flink 2.3):
+//!
+//! | PostgreSQL | Flink | rule |
+//! |---|---|---|
+//! | `"ident"` | `` `ident` `` | [`backtick_identifiers`] |
+//! | `x::int4`, `CAST(x AS text)` | `CAST(x AS INT)`, `CAST(x AS STRING)` | [`flink_type`] |
+//! | `a ILIKE b` | `LOWER(a) LIKE LOWER(b)` (Flink has no ILIKE) | `rewrite_expr` |
+//! | `date_trunc('month', t)` | `FLOOR(t TO MONTH)`; weeks start on Monday as in PostgreSQL | `date_trunc` |
+//! | `date_part('year', t)`, `EXTRACT(dow FROM t)` | `EXTRACT(YEAR FROM t)`; `dow` 0 = Sunday as in PostgreSQL | `extract` |
+//! | `LIMIT ALL`, `OFFSET n ROWS` | no limit; `OFFSET n` | [`backtick_identifiers`], `rewrite_query` |
+//! | `length`, `strpos`, `string_agg`, `random`, `trunc`, `log(x)`, `split_part`, `now` | `CHAR_LENGTH`, `POSITION`, `LISTAGG`, `RAND`, `TRUNCATE`, `LOG10`, `SPLIT_INDEX`, `NOW` | `rename_function` |
+//!
+//! `COUNT(*) FILTER (WHERE …)`, `now()`, `current_date`, `LIMIT n OFFSET m` need nothing: Flink
+//! has them. `OFFSET n` without a LIMIT has no Flink equivalent (Flink's sort-limit needs a
+//! bound and preallocates it: a huge LIMIT runs out of memory), so it is left for Flink to reject.
+//!
+//! **When in doubt, do not rewrite.** Only queries (SELECT / WITH / VALUES) are considered; a
+//! statement with backticks or `/*+ … */` hints is native Flink SQL and passes untouched, as
+//! does anything the PostgreSQL parser does not accept (window TVFs, `CREATE TABLE … WITH`,
+//! `EXECUTE STATEMENT SET` are never parsed here). A statement in which no rule fired is sent
+//! as the client wrote it, byte for byte.
+
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    CastKind, CeilFloorKind, CharacterLength, DataType, DateTimeField, ExactNumberInfo, Expr,
+    Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
+    LimitClause, ObjectName, OffsetRows, Query, Statement, TimezoneInfo, Value, VisitMut,
+    VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// Translates one statement from PostgreSQL dialect to Flink SQL, or returns it unchanged.
+pub fn to_flink(sql: &str) -> Cow<'_, str> {
+    match translate(sql) {
+        Some(flink) => {
+            tracing::debug!(postgres = sql, flink = %flink, "translated PostgreSQL dialect");
+            Cow::Owned(flink)
+        }
+        None => Cow::Borrowed(sql),
+    }
+}
+
+/// `Some(flink_sql)` if a rule applied.
+fn translate(sql: &str) -> Option<String> {
+    let words = crate::router::leading_words(sql, 1);
+    if !matches!(words.first().map(String::as_str), Some("SELECT" | "WITH" | "VALUES")) {
+        return None;
+    }
+    if sql.contains('`') || sql.contains("/*+") {
+        return None;
+    }
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    if statements.len() != 1 || !matches!(statements[0], Statement::Query(_)) {
+        return None;
+    }
+    let mut rewriter = Rewriter { changed: false };
+    let _ = statements[0].visit(&mut rewriter);
+    let text = if rewriter.changed { Cow::Owned(statements[0].to_string()) } else { Cow::Borrowed(sql) };
+    match backtick_identifiers(&text) {
+        Some(quoted) => Some(quoted),
+        None if rewriter.changed => Some(text.into_owned()),
+        None => None,
+    }
+}
+
+/// The token-level rules: double-quoted identifiers re-quoted with backticks, and `LIMIT ALL`
+/// dropped. Everything else, comments and whitespace included, is kept. `None` if no rule fired.
+pub fn backtick_identifiers(sql: &str) -> Option<String> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut changed = false;
+    let mut out = String::with_capacity(sql.len());
+    let is_word = |t: &Token, kw: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw));
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = &tokens[i];
+        if is_word(token, "LIMIT") {
+            let next = (i + 1..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)));
+            if let Some(j) = next.filter(|&j| is_word(&tokens[j], "ALL")) {
+                changed = true;
+                i = j + 1;
+                continue;
+            }
+        }
+        match token {
+            Token::Word(w) if w.quote_style == Some('"') => {
+                changed = true;
+                out.push('`');
+                out.push_str(&w.value.replace('`', "``"));
+                out.push('`');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+        i += 1;
+    }
+    changed.then(|| out.trim_end().to_owned())
+}
+
+struct Rewriter {
+    changed: bool,
+}
+
+impl VisitorMut for Rewriter {
+    type Break = ();
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        self.changed |= rewrite_query(query);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Some(new) = rewrite_expr(expr) {
+            *expr = new;
+            self.changed = true;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `OFFSET n ROWS` → `OFFSET n` (`LIMIT ALL` is dropped at the token level: the parser forgets
+/// it). A bare `OFFSET` stays as it is.
+fn rewrite_query(query: &mut Query) -> bool {
+    let Some(LimitClause::LimitOffset { limit, offset, limit_by }) = &mut query.limit_clause else { return false };
+    if !limit_by.is_empty() {
+        return false;
+    }
+    match (limit.is_none(), offset.as_mut()) {
+        // `LIMIT ALL` parsed to nothing.
+        (true, None) => {
+            query.limit_clause = None;
+            true
+        }
+        (false, Some(off)) if off.rows != OffsetRows::None => {
+            off.rows = OffsetRows::None;
+            true
+        }
+        _ => false,
+    }
+}
+
+fn rewrite_expr(expr: &Expr) -> Option<Expr> {
+    match expr {
+        Expr::Cast { kind, expr: inner, data_type, array: false, format: None } => {
+            let mapped = flink_type(data_type);
+            if mapped.is_none() && *kind != CastKind::DoubleColon {
+                return None;
+            }
+            let data_type = mapped.unwrap_or_else(|| data_type.clone());
+            let kind = if *kind == CastKind::DoubleColon { CastKind::Cast } else { kind.clone() };
+            Some(Expr::Cast { kind, expr: inner.clone(), data_type, array: false, format: None })
+        }
+        Expr::ILike { negated, any: false, expr, pattern, escape_char } => Some(Expr::Like {
+            negated: *negated,
+            any: false,
+            expr: Box::new(call("LOWER", vec![(**expr).clone()])),
+            pattern: Box::new(call("LOWER", vec![(**pattern).clone()])),
+            escape_char: escape_char.clone(),
+        }),
+        Expr::Extract { field, expr, .. } => extract(field, expr, false),
+        Expr::Function(f) => rewrite_function(f),
+        _ => None,
+    }
+}
+
+/// A plain function call `NAME(args)`.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// The function's unqualified (or `pg_catalog.`-qualified) name, lower-cased.
+fn function_name(f: &Function) -> Option<String> {
+    let parts: Vec<String> = f.name.0.iter().map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase())).collect::<Option<_>>()?;
+    match parts.as_slice() {
+        [name] => Some(name.clone()),
+        [schema, name] if schema == "pg_catalog" => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// Plain positional arguments, `None` if there are named args, `*`, DISTINCT or clauses.
+fn plain_args(f: &Function) -> Option<Vec<Expr>> {
+    match &f.args {
+        FunctionArguments::List(list) if list.duplicate_treatment.is_none() && list.clauses.is_empty() => list
+            .args
+            .iter()
+            .map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect(),
+        FunctionArguments::List(_) => None,
+        FunctionArguments::None | FunctionArguments::Subquery(_) => None,
+    }
+}
+
+fn string_literal(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn rewrite_function(f: &Function) -> Option<Expr> {
+    if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
+        // Aggregates with FILTER and window functions: only the name may change.
+        return rename_only(f);
+    }
+    let name = function_name(f)?;
+    let args = plain_args(f)?;
+    match (name.as_str(), args.as_slice()) {
+        ("date_trunc", [unit, value]) => date_trunc(&string_literal(unit)?, value),
+        ("date_part", [unit, value]) => {
+            let field = datetime_field(&string_literal(unit)?)?;
+            extract(&field, value, true)
+        }
+        ("strpos", [string, sub]) => Some(Expr::Position { expr: Box::new(sub.clone()), r#in: Box::new(string.clone()) }),
+        ("log", [x]) => Some(call("LOG10", vec![x.clone()])),
+        ("split_part", [string, delimiter, n]) => {
+            let index = match n {
+                Expr::Value(v) => match &v.value {
+                    Value::Number(n, _) => Expr::value(Value::Number((n.parse::<i64>().ok()? - 1).to_string(), false)),
+                    _ => return None,
+                },
+                other => Expr::BinaryOp {
+                    left: Box::new(Expr::Nested(Box::new(other.clone()))),
+                    op: sqlparser::ast::BinaryOperator::Minus,
+                    right: Box::new(Expr::value(Value::Number("1".into(), false))),
+                },
+            };
+            Some(call("SPLIT_INDEX", vec![string.clone(), delimiter.clone(), index]))
+        }
+        _ => rename_only(f),
+    }
+}
+
+/// Functions that differ only by name.
+fn rename_function(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "length" => "CHAR_LENGTH",
+        "string_agg" => "LISTAGG",
+        "random" => "RAND",
+        "trunc" => "TRUNCATE",
+        "ceiling" => "CEIL",
+        _ => return None,
+    })
+}
+
+fn rename_only(f: &Function) -> Option<Expr> {
+    let new = rename_function(&function_name(f)?)?;
+    let mut f = f.clone();
+    f.name = ObjectName::from(vec![Ident::new(new)]);
+    Some(Expr::Function(f))
+}
+
+fn datetime_field(unit: &str) -> Option<DateTimeField> {
+    Some(match unit {
+        "year" | "years" => DateTimeField::Year,
+        "quarter" => DateTimeField::Quarter,
+        "month" | "months" => DateTimeField::Month,
+        "week" | "weeks" => DateTimeField::Week(None),
+        "day" | "days" => DateTimeField::Day,
+        "hour" | "hours" => DateTimeField::Hour,
+        "minute" | "minutes" => DateTimeField::Minute,
+        "second" | "seconds" => DateTimeField::Second,
+        "dow" => DateTimeField::Dow,
+        "isodow" => DateTimeField::Isodow,
+        "doy" => DateTimeField::Doy,
+        "epoch" => DateTimeField::Epoch,
+        "decade" => DateTimeField::Decade,
+        "century" => DateTimeField::Century,
+        "millennium" => DateTimeField::Millennium,
+        _ => return None,
+    })
+}
+
+/// `date_trunc('unit', t)` → `FLOOR(t TO UNIT)`. Flink's weeks start on Sunday, PostgreSQL's on
+/// Monday: `FLOOR(t - INTERVAL '1' DAY TO WEEK) + INTERVAL '1' DAY`.
+fn date_trunc(unit: &str, value: &Expr) -> Option<Expr> {
+    let field = datetime_field(unit)?;
+    if !matches!(
+        field,
+        DateTimeField::Year
+            | DateTimeField::Quarter
+            | DateTimeField::Month
+            | DateTimeField::Week(_)
+            | DateTimeField::Day
+            | DateTimeField::Hour
+            | DateTimeField::Minute
+            | DateTimeField::Second
+    ) {
+        return None;
+    }
+    let floor = |e: Expr| Expr::Floor { expr: Box::new(e), field: CeilFloorKind::DateTimeField(field.clone()) };
+    if matches!(field, DateTimeField::Week(_)) {
+        let one_day = || interval_one_day();
+        let shifted = Expr::BinaryOp { left: Box::new(value.clone()), op: sqlparser::ast::BinaryOperator::Minus, right: Box::new(one_day()) };
+        return Some(Expr::Nested(Box::new(Expr::BinaryOp {
+            left: Box::new(floor(shifted)),
+            op: sqlparser::ast::BinaryOperator::Plus,
+            right: Box::new(one_day()),
+        })));
+    }
+    Some(floor(value.clone()))
+}
+
+fn interval_one_day() -> Expr {
+    Expr::Interval(sqlparser::ast::Interval {
+        value: Box::new(Expr::value(Value::SingleQuotedString("1".into()))),
+        leading_field: Some(DateTimeField::Day),
+        leading_precision: None,
+        last_field: None,
+        fractional_seconds_precision: None,
+    })
+}
+
+/// `EXTRACT(field FROM t)` in Flink terms. PostgreSQL's `dow` counts from 0 = Sunday, Flink's
+/// from 1 = Sunday. `always`: build the EXTRACT even if nothing differs (for `date_part`).
+fn extract(field: &DateTimeField, value: &Expr, always: bool) -> Option<Expr> {
+    let make = |field: DateTimeField| Expr::Extract {
+        field,
+        syntax: sqlparser::ast::ExtractSyntax::From,
+        expr: Box::new(value.clone()),
+    };
+    match field {
+        DateTimeField::Dow => Some(Expr::Nested(Box::new(Expr::BinaryOp {
+            left: Box::new(make(DateTimeField::Dow)),
+            op: sqlparser::ast::BinaryOperator::Minus,
+            right: Box::new(Expr::value(Value::Number("1".into(), false))),
+        }))),
+        other if always => Some(make(other.clone())),
+        _ => None,
+    }
+}
+
+/// The Flink type for a PostgreSQL type name, `None` if it is already Flink's spelling (or
+/// unknown: it is then left for Flink to judge).
+pub fn flink_type(data_type: &DataType) -> Option<DataType> {
+    let named = |name: &str| DataType::Custom(ObjectName::from(vec![Ident::new(name)]), vec![]);
+    let with = |name: &str, mods: Vec<String>| DataType::Custom(ObjectName::from(vec![Ident::new(name)]), mods);
+    let length = |len: &Option<CharacterLength>| match len {
+        Some(CharacterLength::IntegerLength { length, .. }) => Some(*length),
+        _ => None,
+    };
+    Some(match data_type {
+        DataType::Int2(_) => named("SMALLINT"),
+        DataType::Int4(_) => named("INT"),
+        DataType::Int8(_) => named("BIGINT"),
+        DataType::Float4 => named("FLOAT"),
+        DataType::Float8 | DataType::DoublePrecision => named("DOUBLE"),
+        DataType::Text => named("STRING"),
+        DataType::Varchar(len) | DataType::CharacterVarying(len) | DataType::CharVarying(len) => match length(len) {
+            Some(n) => with("VARCHAR", vec![n.to_string()]),
+            None => named("STRING"),
+        },
+        DataType::Bool => named("BOOLEAN"),
+        DataType::Bytea => named("BYTES"),
+        DataType::JSON | DataType::JSONB | DataType::Uuid => named("STRING"),
+        // PostgreSQL's unconstrained numeric keeps every digit; Flink's DECIMAL defaults to (10, 0).
+        DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None) => {
+            with("DECIMAL", vec!["38".into(), "18".into()])
+        }
+        DataType::Numeric(ExactNumberInfo::Precision(p)) => with("DECIMAL", vec![p.to_string(), "0".into()]),
+        DataType::Numeric(ExactNumberInfo::PrecisionAndScale(p, s)) => with("DECIMAL", vec![p.to_string(), s.to_string()]),
+        DataType::Timestamp(precision, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => match precision {
+            Some(p) => with("TIMESTAMP_LTZ", vec![p.to_string()]),
+            None => with("TIMESTAMP_LTZ", vec!["6".into()]),
+        },
+        DataType::Timestamp(precision, TimezoneInfo::WithoutTimeZone) => match precision {
+            Some(p) => with("TIMESTAMP", vec![p.to_string()]),
+            None => named("TIMESTAMP"),
+        },
+        DataType::Custom(name, mods) if mods.is_empty() => {
+            let last = name.0.last()?.as_ident()?.value.to_ascii_lowercase();
+            match last.as_str() {
+                "bpchar" => named("STRING"),
+                "name" | "citext" => named("STRING"),
+                "timestamptz" => with("TIMESTAMP_LTZ", vec!["6".into()]),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(sql: &str) -> String {
+        to_flink(sql).into_owned()
+    }
+
+    #[test]
+    fn native_flink_passes_untouched() {
+        for sql in [
+            "SELECT `a` FROM `t`",
+            "SELECT * FROM t /*+ OPTIONS('scan.startup.mode'='earliest-offset') */",
+            "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' MINUTES)) GROUP BY window_start",
+            "SET 'execution.runtime-mode' = 'batch'",
+            "CREATE TABLE t (a INT) WITH ('connector' = 'datagen')",
+            "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END",
+            "INSERT INTO t SELECT * FROM s",
+            "SELECT COUNT(*) FILTER (WHERE x > 1) FROM t",
+            "SELECT now(), current_date, a FROM t LIMIT 10 OFFSET 5",
+            "SELECT CAST(a AS INT) FROM t  -- comment kept",
+            "SELECT a FROM t WHERE b LIKE 'x%'",
+            "SHOW TABLES",
+        ] {
+            assert_eq!(t(sql), sql, "{sql}");
+        }
+    }
+
+    #[test]
+    fn double_quoted_identifiers_become_backticks() {
+        assert_eq!(t(r#"SELECT "Name", "a""b" FROM "orders" -- "c""#), r#"SELECT `Name`, `a"b` FROM `orders` -- "c""#);
+        // A backtick anywhere: native Flink SQL, or too odd to rewrite safely.
+        assert_eq!(t(r#"SELECT "x`y" FROM t"#), r#"SELECT "x`y" FROM t"#);
+    }
+
+    #[test]
+    fn casts_map_postgres_type_names() {
+        assert_eq!(t("SELECT a::int4, b::int8, c::float8, d::text FROM t"), "SELECT CAST(a AS INT), CAST(b AS BIGINT), CAST(c AS DOUBLE), CAST(d AS STRING) FROM t");
+        assert_eq!(t("SELECT a::varchar(10), a::varchar, a::numeric, a::numeric(10,2), a::bool FROM t"),
+            "SELECT CAST(a AS VARCHAR(10)), CAST(a AS STRING), CAST(a AS DECIMAL(38, 18)), CAST(a AS DECIMAL(10, 2)), CAST(a AS BOOLEAN) FROM t");
+        assert_eq!(t("SELECT a::timestamptz, a::timestamp, a::date, a::int2, a::float4 FROM t"),
+            "SELECT CAST(a AS TIMESTAMP_LTZ(6)), CAST(a AS TIMESTAMP), CAST(a AS DATE), CAST(a AS SMALLINT), CAST(a AS FLOAT) FROM t");
+        assert_eq!(t("SELECT CAST(a AS text) FROM t"), "SELECT CAST(a AS STRING) FROM t");
+        assert_eq!(t("SELECT '1'::integer"), "SELECT CAST('1' AS INTEGER)");
+    }
+
+    #[test]
+    fn ilike_becomes_lower_like() {
+        assert_eq!(t("SELECT a FROM t WHERE a ILIKE '%x%'"), "SELECT a FROM t WHERE LOWER(a) LIKE LOWER('%x%')");
+        assert_eq!(t("SELECT a FROM t WHERE a NOT ILIKE 'x'"), "SELECT a FROM t WHERE LOWER(a) NOT LIKE LOWER('x')");
+    }
+
+    #[test]
+    fn date_trunc_and_extract() {
+        assert_eq!(t("SELECT date_trunc('month', ts) FROM t"), "SELECT FLOOR(ts TO MONTH) FROM t");
+        assert_eq!(t("SELECT date_trunc('week', ts) FROM t"), "SELECT (FLOOR(ts - INTERVAL '1' DAY TO WEEK) + INTERVAL '1' DAY) FROM t");
+        assert_eq!(t("SELECT date_trunc('milliseconds', ts) FROM t"), "SELECT date_trunc('milliseconds', ts) FROM t");
+        assert_eq!(t("SELECT date_part('year', ts) FROM t"), "SELECT EXTRACT(YEAR FROM ts) FROM t");
+        assert_eq!(t("SELECT EXTRACT(dow FROM ts) FROM t"), "SELECT (EXTRACT(DOW FROM ts) - 1) FROM t");
+        assert_eq!(t("SELECT EXTRACT(year FROM ts) FROM t"), "SELECT EXTRACT(year FROM ts) FROM t");
+    }
+
+    #[test]
+    fn limit_all_and_bare_offset() {
+        assert_eq!(t("SELECT a FROM t LIMIT ALL"), "SELECT a FROM t");
+        assert_eq!(t("SELECT a FROM t ORDER BY a OFFSET 5"), "SELECT a FROM t ORDER BY a OFFSET 5");
+        assert_eq!(t("SELECT a FROM t ORDER BY a LIMIT 3 OFFSET 5 ROWS"), "SELECT a FROM t ORDER BY a LIMIT 3 OFFSET 5");
+    }
+
+    #[test]
+    fn renamed_functions() {
+        assert_eq!(t("SELECT length(s), strpos(s, 'b'), random() FROM t"), "SELECT CHAR_LENGTH(s), POSITION('b' IN s), RAND() FROM t");
+        assert_eq!(t("SELECT string_agg(s, ',') FROM t"), "SELECT LISTAGG(s, ',') FROM t");
+        assert_eq!(t("SELECT trunc(x, 1), log(x), split_part(s, ',', 2) FROM t"), "SELECT TRUNCATE(x, 1), LOG10(x), SPLIT_INDEX(s, ',', 1) FROM t");
+        assert_eq!(t("SELECT pg_catalog.length(s) FROM t"), "SELECT CHAR_LENGTH(s) FROM t");
+    }
+
+    #[test]
+    fn combined_bi_query() {
+        let sql = r#"SELECT date_trunc('day', "public"."orders"."ts") AS "ts", count(*) AS "count" FROM "public"."orders" WHERE "public"."orders"."product" ILIKE '%a%' GROUP BY date_trunc('day', "public"."orders"."ts") ORDER BY "ts" ASC LIMIT ALL"#;
+        assert_eq!(
+            t(sql),
+            "SELECT FLOOR(`public`.`orders`.`ts` TO DAY) AS `ts`, count(*) AS `count` FROM `public`.`orders` WHERE LOWER(`public`.`orders`.`product`) LIKE LOWER('%a%') GROUP BY FLOOR(`public`.`orders`.`ts` TO DAY) ORDER BY `ts` ASC"
+        );
+    }
+}

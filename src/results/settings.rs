@@ -1,0 +1,220 @@
+//! Per-session result settings: result mode, row limit, statement timeout.
+//!
+//! One [`ResultSettings`] per client session (inside `crate::local::Settings`). `SET`/`SHOW`/`RESET`
+//! of these names (and the startup `options='-c name=value'`) go through [`ResultSettings::set`] / [`ResultSettings::get`]
+//! / [`ResultSettings::reset`], so the session-command handling only has to route the names in
+//! [`ResultSettings::NAMES`] here.
+
+use std::time::Duration;
+
+/// How a result's changelog is shown to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultMode {
+    /// `append` in batch sessions, `changelog` in streaming sessions.
+    Auto,
+    /// Plain rows; an update or delete is an error (0A000), never shown as a new row.
+    Append,
+    /// A leading `op` column (`+I`, `-U`, `+U`, `-D`) and every change as it happens.
+    Changelog,
+    /// Changes applied; the resulting table is sent when the query ends (or a limit or timeout
+    /// ends it).
+    Table,
+}
+
+impl ResultMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Append => "append",
+            Self::Changelog => "changelog",
+            Self::Table => "table",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value.to_ascii_lowercase().as_str() {
+            "auto" | "default" => Self::Auto,
+            "append" => Self::Append,
+            "changelog" => Self::Changelog,
+            "table" => Self::Table,
+            _ => return None,
+        })
+    }
+}
+
+/// A bad setting value.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for parameter \"{name}\": \"{value}\"")]
+pub struct SettingError {
+    pub name: String,
+    pub value: String,
+    pub hint: &'static str,
+}
+
+/// The result settings of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultSettings {
+    /// `flinkwire.result_mode`.
+    pub mode: ResultMode,
+    /// `flinkwire.max_rows`: 0 = no limit.
+    pub max_rows: u64,
+    /// `statement_timeout`: `None` = no timeout (PostgreSQL's 0).
+    pub statement_timeout: Option<Duration>,
+    /// Whether the gateway session runs in streaming mode (`execution.runtime-mode`); decides
+    /// what `auto` means. Fixed when the session opens.
+    pub streaming: bool,
+}
+
+impl Default for ResultSettings {
+    fn default() -> Self {
+        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None, streaming: false }
+    }
+}
+
+pub const RESULT_MODE: &str = "flinkwire.result_mode";
+pub const MAX_ROWS: &str = "flinkwire.max_rows";
+pub const STATEMENT_TIMEOUT: &str = "statement_timeout";
+
+impl ResultSettings {
+    /// The setting names handled here (lower case).
+    pub const NAMES: [&'static str; 3] = [RESULT_MODE, MAX_ROWS, STATEMENT_TIMEOUT];
+
+    /// Settings for a session whose Flink properties are `properties`.
+    pub fn for_session<'a>(mut properties: impl Iterator<Item = (&'a String, &'a String)>) -> Self {
+        let streaming = properties
+            .any(|(k, v)| k == "execution.runtime-mode" && v.trim().eq_ignore_ascii_case("streaming"));
+        Self { streaming, ..Self::default() }
+    }
+
+    /// Whether `name` is one of these settings.
+    pub fn handles(name: &str) -> bool {
+        Self::NAMES.contains(&name.to_ascii_lowercase().as_str())
+    }
+
+    /// Sets one setting. `Ok(false)`: not a result setting (leave it to someone else).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<bool, SettingError> {
+        let value = value.trim();
+        let bad = |hint| SettingError { name: name.to_owned(), value: value.to_owned(), hint };
+        match name.to_ascii_lowercase().as_str() {
+            RESULT_MODE => {
+                self.mode = ResultMode::parse(value).ok_or_else(|| bad("one of auto, append, changelog, table"))?;
+            }
+            MAX_ROWS => {
+                self.max_rows = value.parse().map_err(|_| bad("a number of rows, 0 for no limit"))?;
+            }
+            STATEMENT_TIMEOUT => {
+                let timeout = parse_duration_ms(value).ok_or_else(|| bad("milliseconds, or a number with a unit: ms, s, min, h"))?;
+                self.statement_timeout = (!timeout.is_zero()).then_some(timeout);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Resets one setting to its default. `false`: not a result setting.
+    pub fn reset(&mut self, name: &str) -> bool {
+        let default = Self::default();
+        match name.to_ascii_lowercase().as_str() {
+            RESULT_MODE => self.mode = default.mode,
+            MAX_ROWS => self.max_rows = default.max_rows,
+            STATEMENT_TIMEOUT => self.statement_timeout = default.statement_timeout,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The current value as `SHOW` prints it.
+    pub fn get(&self, name: &str) -> Option<String> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            RESULT_MODE => self.mode.name().to_owned(),
+            MAX_ROWS => self.max_rows.to_string(),
+            STATEMENT_TIMEOUT => match self.statement_timeout {
+                None => "0".to_owned(),
+                Some(d) if d.as_millis() % 1000 == 0 => format!("{}s", d.as_secs()),
+                Some(d) => format!("{}ms", d.as_millis()),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The mode in effect: `auto` resolved by the session's runtime mode.
+    pub fn effective_mode(&self) -> ResultMode {
+        match self.mode {
+            ResultMode::Auto if self.streaming => ResultMode::Changelog,
+            ResultMode::Auto => ResultMode::Append,
+            other => other,
+        }
+    }
+}
+
+/// PostgreSQL's `statement_timeout` syntax: a bare number is milliseconds; units `us`, `ms`, `s`,
+/// `min`, `h`, `d`.
+pub fn parse_duration_ms(value: &str) -> Option<Duration> {
+    let value = value.trim().trim_matches('\'').trim();
+    let split = value.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let ms = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" => number,
+        "us" => number / 1000.0,
+        "s" => number * 1000.0,
+        "min" => number * 60_000.0,
+        "h" => number * 3_600_000.0,
+        "d" => number * 86_400_000.0,
+        _ => return None,
+    };
+    (ms.is_finite() && ms >= 0.0).then(|| Duration::from_micros((ms * 1000.0) as u64))
+}
+
+/// Splits a startup `options` string (`-c name=value --name=value …`) into pairs.
+pub fn parse_startup_options(options: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut words = options.split_whitespace();
+    while let Some(word) = words.next() {
+        // `-c name=value` is taken literally; `--name=value` spells `_` as `-`, like postgres.
+        let (pair, dashes) = if word == "-c" {
+            (words.next(), false)
+        } else if let Some(p) = word.strip_prefix("--") {
+            (Some(p), true)
+        } else {
+            (word.strip_prefix("-c"), false)
+        };
+        if let Some((k, v)) = pair.and_then(|p| p.split_once('=')) {
+            let k = if dashes { k.replace('-', "_") } else { k.to_owned() };
+            out.push((k, v.to_owned()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_values() {
+        let mut s = ResultSettings::default();
+        assert!(s.set("STATEMENT_TIMEOUT", "1.5s").unwrap());
+        assert_eq!(s.statement_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(s.get(STATEMENT_TIMEOUT).unwrap(), "1500ms");
+        assert!(s.set(STATEMENT_TIMEOUT, "0").unwrap());
+        assert_eq!(s.statement_timeout, None);
+        assert!(s.set(RESULT_MODE, "bogus").is_err());
+        assert!(!s.set("search_path", "x").unwrap());
+        assert_eq!(s.effective_mode(), ResultMode::Append);
+        s.streaming = true;
+        assert_eq!(s.effective_mode(), ResultMode::Changelog);
+    }
+
+    #[test]
+    fn startup_options() {
+        assert_eq!(
+            parse_startup_options("-c execution.runtime-mode=streaming -cflinkwire.result_mode=table --statement-timeout=5s"),
+            vec![
+                ("execution.runtime-mode".to_owned(), "streaming".to_owned()),
+                ("flinkwire.result_mode".to_owned(), "table".to_owned()),
+                ("statement_timeout".to_owned(), "5s".to_owned()),
+            ]
+        );
+    }
+}
