@@ -29,6 +29,7 @@ rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 cleanup() {
     local rc=$?
     [ -f "$RUN_DIR/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/flinkwire.pid")" 2>/dev/null || true
+    [ -f "$RUN_DIR/streaming/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/streaming/flinkwire.pid")" 2>/dev/null || true
     fw_stop_all "$RUN_DIR" || true
     if [ $rc -ne 0 ]; then
         fw_log "FAILED; logs in $RUN_DIR"
@@ -52,11 +53,28 @@ cargo test --test e2e -- --include-ignored --test-threads=2
 fw_log "clusters, routing, environments, pool, snapshot (two property sets on one agent)"
 cargo test --test clusters -- --include-ignored --test-threads=2
 
+fw_log "streaming results: modes, limits, cancel, disconnect, cursors, COPY, jobs (tests/streaming.rs)"
+cargo test --test streaming -- --include-ignored --test-threads=2
+
 fw_log "real clients: psql, psycopg, PgJDBC"
 fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT"
 export PGPORT="$PG_PORT" PGHOST=127.0.0.1
 tests/clients/psql_smoke.sh
 python3 tests/clients/psycopg_test.py
 tests/clients/run_java.sh
+
+fw_log "real clients on a streaming flinkwire: psycopg named cursor + cancel, PgJDBC setFetchSize"
+STREAM_PG_PORT=$((PG_PORT + 1))
+printf '[session.properties]\n"execution.runtime-mode" = "streaming"\n' >"$RUN_DIR/streaming.toml"
+mkdir -p "$RUN_DIR/streaming"
+fw_start_flinkwire "$RUN_DIR/streaming" "$STREAM_PG_PORT" "$AGENT_PORT" "$RUN_DIR/streaming.toml"
+PGPORT="$STREAM_PG_PORT" python3 tests/clients/psycopg_streaming_test.py
+mkdir -p target/java-clients
+javac -d target/java-clients -cp /usr/share/java/postgresql.jar tests/clients/JdbcStreaming.java
+PGPORT="$STREAM_PG_PORT" java -cp target/java-clients:/usr/share/java/postgresql.jar JdbcStreaming
+kill "$(cat "$RUN_DIR/streaming/flinkwire.pid")" 2>/dev/null || true
+
+fw_log "conformance: every real client through one checklist (conformance/run.sh)"
+FW_CONF_OUT="$RUN_DIR/conformance" FW_CONF_BASE_PORT=$((PG_PORT + 100)) conformance/run.sh
 
 fw_log "all tests passed"

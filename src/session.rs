@@ -71,6 +71,8 @@ pub struct ClientSession {
     /// The cluster and (cluster, environment) slot the connection was routed to; `None` for a
     /// session opened without the cluster registry ([`ClientSession::open`]).
     route: Option<Route>,
+    /// The pg_catalog / information_schema emulation, see [`crate::catalog::pg`].
+    pg_catalog: crate::catalog::pg::Emulation,
 }
 
 /// Where a connection was routed, see [`crate::cluster::Clusters::route`].
@@ -125,7 +127,7 @@ impl ClientSession {
             std::iter::empty::<(String, String)>(),
             crate::results::ResultSettings::for_session(config.session.properties.iter()),
         );
-        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: None };
+        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: None, pg_catalog: Default::default() };
         for sql in &config.session.init_sql {
             session.run_init(sql).await?;
         }
@@ -155,7 +157,7 @@ impl ClientSession {
             crate::results::ResultSettings::for_session(config.session.properties.iter()),
         );
         let route = Route { clusters: clusters.clone(), cluster, slot, _active: active };
-        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: Some(route) };
+        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: Some(route), pg_catalog: Default::default() };
         if let Some(database) = &request.database {
             session.use_startup_catalog(database, &request.user).await?;
         }
@@ -288,6 +290,11 @@ impl ClientSession {
         Ok(())
     }
 
+    /// The session's pg_catalog emulation (answers from [`ClientSession::snapshot`]).
+    pub fn pg_catalog(&self) -> &crate::catalog::pg::Emulation {
+        &self.pg_catalog
+    }
+
     /// The gateway session handle (for logs).
     pub fn handle(&self) -> &str {
         self.gateway.handle()
@@ -298,6 +305,16 @@ impl ClientSession {
         tracing::debug!(session = %self.gateway.handle(), ?kind, sql, "executing");
         if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
             return self.show_clusters();
+        }
+        // Introspection (pg_catalog, information_schema, client functions) is answered locally.
+        if *kind == StatementKind::Query {
+            match crate::catalog::pg::route(sql) {
+                crate::catalog::pg::CatalogRoute::Catalog => return self.run_catalog(sql).await,
+                crate::catalog::pg::CatalogRoute::Mixed(table) => {
+                    return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error())
+                }
+                crate::catalog::pg::CatalogRoute::Flink => {}
+            }
         }
         // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched.
         let sql: &str = &if *kind == StatementKind::Query { crate::dialect::to_flink(sql) } else { std::borrow::Cow::Borrowed(sql) };

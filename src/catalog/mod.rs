@@ -6,6 +6,7 @@
 //!   refresh.
 
 pub mod loader;
+pub mod pg;
 pub mod snapshot;
 
 use std::sync::Arc;

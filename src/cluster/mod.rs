@@ -52,6 +52,8 @@ pub struct Cluster {
     pub gateway: GatewayClient,
     pub is_default: bool,
     health: RwLock<Health>,
+    /// The Flink version the gateway reports (`GET /info`), once it has answered.
+    flink_version: RwLock<Option<String>>,
     /// Slots by environment name (`None` = the implicit environment).
     pub slots: BTreeMap<Option<String>, Arc<Slot>>,
     counts: Arc<pool::SessionCounts>,
@@ -124,6 +126,7 @@ impl Clusters {
                 gateway,
                 is_default: c.default,
                 health: RwLock::new(Health::Unknown),
+                flink_version: RwLock::new(None),
                 slots,
                 counts,
                 refill,
@@ -255,6 +258,11 @@ impl Cluster {
         *current = health;
     }
 
+    /// The Flink version behind this cluster's gateway, once known.
+    pub fn flink_version(&self) -> Option<String> {
+        self.flink_version.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Sessions in use by clients.
     pub fn active_sessions(&self) -> usize {
         self.counts.active.load(Ordering::Relaxed)
@@ -290,7 +298,8 @@ impl Cluster {
         let mut was_healthy = false;
         loop {
             let healthy = match self.gateway.info().await {
-                Ok(_) => {
+                Ok(info) => {
+                    *self.flink_version.write().unwrap_or_else(|p| p.into_inner()) = Some(info.version);
                     self.set_health(Health::Healthy);
                     true
                 }

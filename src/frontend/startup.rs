@@ -1,12 +1,13 @@
 //! Startup: authentication, server parameters, and opening the client's gateway session.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
 use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
-    DefaultServerParameterProvider, LoginInfo, StartupHandler,
+    DefaultServerParameterProvider, LoginInfo, ServerParameterProvider, StartupHandler,
 };
 use pgwire::api::{ClientInfo, PgWireConnectionState, METADATA_APPLICATION_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
@@ -92,7 +93,25 @@ impl Connection {
         let (pid, secret) = self.ctx.pid_keys.generate(&*client);
         self.ctx.cancels.register(pid, &secret, &self.canceller);
         client.set_pid_and_secret_key(pid, secret);
-        finish_authentication(client, &server_parameters(client)).await
+        let flink_version = self.session.get().and_then(|s| s.cluster()).and_then(|c| c.flink_version());
+        finish_authentication(client, &StartupParameters { base: server_parameters(client), flink_version }).await
+    }
+}
+
+/// PostgreSQL's parameters plus `flink_version`, so drivers (the flinkwire JDBC driver's
+/// `getDatabaseProductVersion`) can tell which Flink answers.
+struct StartupParameters {
+    base: DefaultServerParameterProvider,
+    flink_version: Option<String>,
+}
+
+impl ServerParameterProvider for StartupParameters {
+    fn server_parameters<C: ClientInfo>(&self, client: &C) -> Option<HashMap<String, String>> {
+        let mut params = self.base.server_parameters(client)?;
+        if let Some(version) = &self.flink_version {
+            params.insert("flink_version".to_owned(), version.clone());
+        }
+        Some(params)
     }
 }
 

@@ -153,6 +153,8 @@ pub struct Settings {
     results: ResultSettings,
     /// `results` as they were after startup, for RESET.
     startup_results: ResultSettings,
+    /// The startup `database` (a Flink catalog), if the client sent one.
+    database: Option<String>,
 }
 
 impl Default for Settings {
@@ -171,7 +173,7 @@ impl Settings {
         V: AsRef<str>,
     {
         let mut settings =
-            Self { values: BTreeMap::new(), startup: BTreeMap::new(), startup_results: results.clone(), results };
+            Self { values: BTreeMap::new(), startup: BTreeMap::new(), startup_results: results.clone(), results, database: None };
         for (name, value) in startup {
             let (name, value) = (name.as_ref(), value.as_ref());
             if name.eq_ignore_ascii_case("user") {
@@ -204,10 +206,16 @@ impl Settings {
                 _ => {}
             }
         }
+        self.database = startup.get("database").cloned();
         let fresh = Self::new(pairs, self.startup_results.clone());
         self.startup = fresh.startup;
         self.results = fresh.results;
         self.startup_results = fresh.startup_results;
+    }
+
+    /// The startup `database` (a Flink catalog name), if the client sent one.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
     }
 
     /// The current value of a parameter, `None` if it is neither known nor was set.

@@ -1,0 +1,138 @@
+//! The client functions `datafusion-pg-catalog` leaves out: `version()`, `current_user`,
+//! `current_setting()`, `set_config()`, the `*_description()` and `pg_get_*def()` family,
+//! `pg_*_is_visible()`…
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+
+use super::SessionFacts;
+use crate::catalog::snapshot::MetadataSnapshot;
+
+/// What a function answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Answer {
+    /// The same text every time (NULL for `None`).
+    Text(Option<String>),
+    /// The same boolean every time.
+    Bool(bool),
+    /// `current_setting(name [, missing_ok])` from these settings.
+    Setting(Vec<(String, String)>),
+    /// `set_config(name, value, is_local)`: the new value (the setting itself is not kept).
+    SecondArgument,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ClientFunction {
+    name: String,
+    signature: Signature,
+    answer: Answer,
+}
+
+impl ClientFunction {
+    fn new(name: &str, arities: &[usize], answer: Answer) -> ScalarUDF {
+        let signatures = arities
+            .iter()
+            .map(|&n| if n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(n) })
+            .collect();
+        let signature = Signature::one_of(signatures, Volatility::Stable);
+        ScalarUDF::new_from_impl(Self { name: name.to_owned(), signature, answer })
+    }
+}
+
+impl ScalarUDFImpl for ClientFunction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.answer {
+            Answer::Bool(_) => DataType::Boolean,
+            _ => DataType::Utf8,
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match &self.answer {
+            Answer::Text(text) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(text.clone()))),
+            Answer::Bool(b) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(*b)))),
+            Answer::SecondArgument => Ok(args.args.get(1).cloned().unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
+            Answer::Setting(settings) => {
+                let lookup = |name: Option<&str>| {
+                    let name = name?.to_ascii_lowercase();
+                    settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+                };
+                match args.args.first() {
+                    Some(ColumnarValue::Scalar(s)) => {
+                        let name = s.to_string();
+                        let name = (!s.is_null()).then_some(name);
+                        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(lookup(name.as_deref()))))
+                    }
+                    Some(ColumnarValue::Array(array)) => {
+                        let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+                        let strings = strings.as_string::<i32>();
+                        let values: datafusion::arrow::array::StringArray =
+                            (0..strings.len()).map(|i| lookup((!strings.is_null(i)).then(|| strings.value(i)))).collect();
+                        Ok(ColumnarValue::Array(std::sync::Arc::new(values)))
+                    }
+                    None => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None))),
+                }
+            }
+        }
+    }
+}
+
+/// The functions that depend only on the snapshot.
+pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnapshot) {
+    let version = format!(
+        "PostgreSQL {} (flinkwire {}) on Apache Flink SQL",
+        crate::local::settings::SERVER_VERSION,
+        env!("CARGO_PKG_VERSION")
+    );
+    let null = || Answer::Text(None);
+    for udf in [
+        ClientFunction::new("version", &[0], Answer::Text(Some(version))),
+        ClientFunction::new("obj_description", &[1, 2], null()),
+        ClientFunction::new("col_description", &[2], null()),
+        ClientFunction::new("shobj_description", &[2], null()),
+        ClientFunction::new("pg_get_viewdef", &[1, 2], null()),
+        ClientFunction::new("pg_get_indexdef", &[1, 3], null()),
+        ClientFunction::new("pg_get_triggerdef", &[1, 2], null()),
+        ClientFunction::new("pg_get_ruledef", &[1, 2], null()),
+        ClientFunction::new("pg_get_function_result", &[1], null()),
+        ClientFunction::new("pg_get_function_arguments", &[1], Answer::Text(Some(String::new()))),
+        ClientFunction::new("pg_get_function_identity_arguments", &[1], Answer::Text(Some(String::new()))),
+        ClientFunction::new("pg_get_serial_sequence", &[2], null()),
+        ClientFunction::new("pg_type_is_visible", &[1], Answer::Bool(true)),
+        ClientFunction::new("pg_function_is_visible", &[1], Answer::Bool(true)),
+        ClientFunction::new("pg_is_in_recovery", &[0], Answer::Bool(false)),
+        ClientFunction::new("has_function_privilege", &[2, 3], Answer::Bool(true)),
+        ClientFunction::new("has_column_privilege", &[3, 4], Answer::Bool(true)),
+        ClientFunction::new("set_config", &[3], Answer::SecondArgument),
+    ] {
+        ctx.register_udf(udf);
+    }
+}
+
+/// The functions that answer with the session's own facts (user, settings).
+pub fn register_session_functions(ctx: &SessionContext, facts: &SessionFacts) {
+    let user = Answer::Text(Some(facts.user.clone()));
+    for udf in [
+        ClientFunction::new("current_user", &[0], user.clone()),
+        ClientFunction::new("current_role", &[0], user.clone()),
+        ClientFunction::new("session_user", &[0], user.clone()),
+        ClientFunction::new("user", &[0], user),
+        ClientFunction::new("current_setting", &[1, 2], Answer::Setting(facts.settings.clone())),
+    ] {
+        ctx.register_udf(udf);
+    }
+}

@@ -1,0 +1,220 @@
+//! The PostgreSQL system catalogs (`pg_catalog`, `information_schema`) and the functions clients
+//! call while introspecting, answered from the metadata snapshot without a Flink round trip.
+//!
+//! The engine is DataFusion with `datafusion-pg-catalog` (pg_catalog tables, `format_type`,
+//! `has_*_privilege`, `::regclass` rewrites… see `docs/bi-compatibility.md` for why): each
+//! snapshot becomes a DataFusion catalog of empty tables with the Flink tables' columns, and
+//! client SQL runs on it as it is. flinkwire adds the functions the crate leaves out
+//! ([`functions`]).
+//!
+//! Mapping: the session's current Flink catalog is the PostgreSQL database (other catalogs are
+//! listed in `pg_database` only), each of its Flink databases a schema, each table or view a
+//! relation.
+
+mod functions;
+mod route;
+mod session;
+mod values;
+
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, Session, TableProvider};
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use flinkwire_protocol::rest::{ColumnInfo, RowData};
+
+pub use route::{route, CatalogRoute};
+
+use crate::catalog::snapshot::{MetadataSnapshot, TableKind};
+
+/// Why an introspection query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("{0}")]
+    Query(String),
+    /// The statement mixes Flink tables with the system catalogs.
+    #[error("a query cannot mix Flink tables with pg_catalog or information_schema: {0}")]
+    Mixed(String),
+}
+
+impl CatalogError {
+    /// The SQLSTATE a client sees.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Self::Syntax(_) => "42601",
+            Self::Query(m) if m.contains("not found") && m.contains("table") => "42P01",
+            Self::Query(m) if m.contains("Invalid function") || m.contains("function") && m.contains("not found") => "42883",
+            Self::Query(m) if m.contains("No field named") || m.contains("Schema error") => "42703",
+            Self::Query(_) => "XX000",
+            Self::Mixed(_) => "0A000",
+        }
+    }
+}
+
+/// Per-session facts the functions answer with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionFacts {
+    pub user: String,
+    /// The current Flink catalog (the PostgreSQL database).
+    pub catalog: String,
+    /// The current Flink database (the first schema of the search path).
+    pub database: String,
+    /// `current_setting()` values, by lower-cased name.
+    pub settings: Vec<(String, String)>,
+    pub backend_pid: i32,
+}
+
+/// The emulation of one client session: a DataFusion context built from the latest snapshot,
+/// rebuilt when the snapshot or the current catalog changes.
+#[derive(Default)]
+pub struct Emulation {
+    cached: Mutex<Option<Cached>>,
+    parser: PostgresCompatibilityParser,
+}
+
+impl std::fmt::Debug for Emulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulation").finish_non_exhaustive()
+    }
+}
+
+struct Cached {
+    snapshot: Arc<MetadataSnapshot>,
+    catalog: String,
+    user: String,
+    ctx: SessionContext,
+}
+
+/// An answer: columns and rows in the gateway's JSON shape, for [`crate::results::RowSet::local`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub columns: Vec<ColumnInfo>,
+    pub rows: Vec<RowData>,
+}
+
+impl Emulation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs one introspection statement against `snapshot`.
+    pub async fn query(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str) -> Result<Answer, CatalogError> {
+        let ctx = self.context(snapshot, facts)?;
+        functions::register_session_functions(&ctx, facts);
+        let mut statements = self.parser.parse(sql).map_err(|e| CatalogError::Syntax(e.to_string()))?;
+        if statements.len() != 1 {
+            return Err(CatalogError::Syntax("expected exactly one statement".into()));
+        }
+        let statement = datafusion::sql::parser::Statement::Statement(Box::new(statements.remove(0)));
+        let state = ctx.state();
+        let plan = state.statement_to_plan(statement).await.map_err(query_error)?;
+        let frame = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
+        let schema = frame.schema().as_arrow().clone();
+        let batches = frame.collect().await.map_err(query_error)?;
+        values::answer(&schema, &batches).map_err(CatalogError::Query)
+    }
+
+    /// The context for this snapshot and session, from the cache when nothing changed.
+    fn context(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cached.as_ref() {
+            if Arc::ptr_eq(&c.snapshot, snapshot) && c.catalog == facts.catalog && c.user == facts.user {
+                return Ok(c.ctx.clone());
+            }
+        }
+        let ctx = build_context(snapshot, facts)?;
+        *cached = Some(Cached { snapshot: snapshot.clone(), catalog: facts.catalog.clone(), user: facts.user.clone(), ctx: ctx.clone() });
+        Ok(ctx)
+    }
+}
+
+fn query_error(e: datafusion::error::DataFusionError) -> CatalogError {
+    match e {
+        datafusion::error::DataFusionError::SQL(e, _) => CatalogError::Syntax(e.to_string()),
+        other => CatalogError::Query(other.to_string()),
+    }
+}
+
+/// A DataFusion context holding the snapshot's current catalog as a database of empty tables,
+/// with pg_catalog, information_schema and the client functions installed.
+pub fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
+    let catalog_name = if facts.catalog.is_empty() { snapshot.current_catalog.clone() } else { facts.catalog.clone() };
+    let schema_name = if facts.database.is_empty() { snapshot.current_database.clone() } else { facts.database.clone() };
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_create_default_catalog_and_schema(false)
+        .with_default_catalog_and_schema(&catalog_name, &schema_name);
+    let ctx = SessionContext::new_with_config(config);
+    let internal = |e: datafusion::error::DataFusionError| CatalogError::Query(e.to_string());
+    for catalog in &snapshot.catalogs {
+        let provider = Arc::new(MemoryCatalogProvider::new());
+        // Only the current catalog's schemas are visible, like the schemas of a PostgreSQL
+        // database; the other catalogs are just names in pg_database.
+        if catalog.name == catalog_name {
+            for database in &catalog.databases {
+                let schema = Arc::new(MemorySchemaProvider::new());
+                for table in &database.tables {
+                    let arrow = flinkwire_protocol::arrow_types::to_schema(table.columns.iter().map(|c| (c.name.as_str(), &c.data_type)));
+                    let relation = FlinkRelation::new(Arc::new(arrow), table.kind).map_err(internal)?;
+                    schema.register_table(table.name.clone(), Arc::new(relation)).map_err(internal)?;
+                }
+                provider.register_schema(&database.name, schema).map_err(internal)?;
+            }
+        }
+        ctx.register_catalog(&catalog.name, provider);
+    }
+    if ctx.catalog(&catalog_name).is_none() {
+        ctx.register_catalog(&catalog_name, Arc::new(MemoryCatalogProvider::new()));
+    }
+    datafusion_pg_catalog::pg_catalog::setup_pg_catalog(&ctx, &catalog_name, EmptyContextProvider)
+        .map_err(|e| CatalogError::Query(e.to_string()))?;
+    functions::register_static_functions(&ctx, snapshot);
+    Ok(ctx)
+}
+
+/// A Flink table or view as DataFusion sees it: its columns, no rows.
+#[derive(Debug)]
+struct FlinkRelation {
+    table: MemTable,
+    kind: TableKind,
+}
+
+impl FlinkRelation {
+    fn new(schema: SchemaRef, kind: TableKind) -> datafusion::error::Result<Self> {
+        Ok(Self { table: MemTable::try_new(schema, vec![vec![]])?, kind })
+    }
+}
+
+#[async_trait::async_trait]
+impl TableProvider for FlinkRelation {
+    fn schema(&self) -> SchemaRef {
+        self.table.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        match self.kind {
+            TableKind::Table => TableType::Base,
+            TableKind::View => TableType::View,
+        }
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        self.table.scan(state, projection, filters, limit).await
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,187 @@
+//! The emulation against a known snapshot, with the introspection SQL psql 15 sends (recorded
+//! with `psql -E`).
+
+use std::sync::Arc;
+
+use flinkwire_protocol::logical_type::{DataType, LogicalType, TimestampKind};
+
+use super::*;
+use crate::catalog::snapshot::{CatalogMeta, ColumnKind, ColumnMeta, DatabaseMeta, TableMeta};
+
+fn column(name: &str, ty: LogicalType, nullable: bool) -> ColumnMeta {
+    ColumnMeta { name: name.into(), data_type: DataType::new(ty, nullable), comment: None, kind: ColumnKind::Physical }
+}
+
+fn table(name: &str, kind: TableKind, columns: Vec<ColumnMeta>, pk: &[&str]) -> TableMeta {
+    TableMeta {
+        name: name.into(),
+        kind,
+        columns,
+        primary_key: pk.iter().map(|s| s.to_string()).collect(),
+        comment: None,
+        watermark: None,
+        view_query: None,
+    }
+}
+
+/// `default_catalog` (`default_database`: table `orders` with a primary key, view
+/// `big_orders`; `sales`: table `customers`) and an empty `other_catalog`.
+pub(crate) fn demo_snapshot() -> MetadataSnapshot {
+    let mut snapshot = MetadataSnapshot::empty("default", None);
+    let orders = table(
+        "orders",
+        TableKind::Table,
+        vec![
+            column("order_id", LogicalType::BigInt, false),
+            column("product", LogicalType::VarChar { length: 20 }, true),
+            column("amount", LogicalType::Decimal { precision: 10, scale: 2 }, true),
+            column("ts", LogicalType::Timestamp { precision: 3, kind: TimestampKind::Regular }, true),
+        ],
+        &["order_id"],
+    );
+    let big = table(
+        "big_orders",
+        TableKind::View,
+        vec![column("order_id", LogicalType::BigInt, false), column("amount", LogicalType::Decimal { precision: 10, scale: 2 }, true)],
+        &[],
+    );
+    let customers = table(
+        "customers",
+        TableKind::Table,
+        vec![column("id", LogicalType::Integer, false), column("name", LogicalType::VarChar { length: u32::MAX >> 1 }, true)],
+        &[],
+    );
+    snapshot.catalogs = vec![
+        CatalogMeta {
+            name: "default_catalog".into(),
+            databases: vec![
+                DatabaseMeta { name: "default_database".into(), tables: vec![big, orders] },
+                DatabaseMeta { name: "sales".into(), tables: vec![customers] },
+            ],
+        },
+        CatalogMeta { name: "other_catalog".into(), databases: vec![DatabaseMeta { name: "db1".into(), tables: vec![] }] },
+    ];
+    snapshot.current_catalog = "default_catalog".into();
+    snapshot.current_database = "default_database".into();
+    snapshot
+}
+
+pub(crate) fn facts() -> SessionFacts {
+    SessionFacts {
+        user: "alice".into(),
+        catalog: "default_catalog".into(),
+        database: "default_database".into(),
+        settings: vec![("server_version_num".into(), "160006".into())],
+        backend_pid: 7,
+    }
+}
+
+/// Rows as `a|b|c` strings.
+async fn run(sql: &str) -> Vec<String> {
+    let emulation = Emulation::new();
+    let snapshot = Arc::new(demo_snapshot());
+    let answer = emulation.query(&snapshot, &facts(), sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+    answer
+        .rows
+        .iter()
+        .map(|r| {
+            r.fields
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => "NULL".into(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+pub(crate) const PSQL_DT: &str = r#"SELECT n.nspname as "Schema",
+  c.relname as "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
+  pg_catalog.pg_get_userbyid(c.relowner) as "Owner"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','')
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname !~ '^pg_toast'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 1,2;"#;
+
+#[tokio::test]
+async fn psql_lists_tables_views_schemas_databases() {
+    let tables = run(PSQL_DT).await;
+    assert!(tables.iter().any(|r| r.starts_with("default_database|orders|table|")), "{tables:?}");
+    assert!(!tables.iter().any(|r| r.contains("big_orders")), "{tables:?}");
+    let views = run(&PSQL_DT.replace("c.relkind IN ('r','p','')", "c.relkind IN ('v','')")).await;
+    assert!(views.iter().any(|r| r.starts_with("default_database|big_orders|view|")), "{views:?}");
+    let schemas = run(
+        r#"SELECT n.nspname AS "Name",
+  pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"
+FROM pg_catalog.pg_namespace n
+WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+ORDER BY 1;"#,
+    )
+    .await;
+    let names: Vec<&str> = schemas.iter().map(|r| r.split('|').next().unwrap()).collect();
+    assert!(names.contains(&"default_database") && names.contains(&"sales"), "{schemas:?}");
+    let databases = run(
+        r#"SELECT d.datname as "Name",
+       pg_catalog.pg_get_userbyid(d.datdba) as "Owner",
+       pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
+       d.datcollate as "Collate",
+       d.datctype as "Ctype",
+       d.daticulocale as "ICU Locale",
+       CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
+       pg_catalog.array_to_string(d.datacl, E'\n') AS "Access privileges"
+FROM pg_catalog.pg_database d
+ORDER BY 1;"#,
+    )
+    .await;
+    let names: Vec<&str> = databases.iter().map(|r| r.split('|').next().unwrap()).collect();
+    assert!(names.contains(&"default_catalog") && names.contains(&"other_catalog"), "{databases:?}");
+}
+
+#[tokio::test]
+async fn psql_describe_table_finds_it() {
+    let found = run(
+        r#"SELECT c.oid,
+  n.nspname,
+  c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.~) '^(orders)$' COLLATE pg_catalog.default
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 2, 3;"#,
+    )
+    .await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].ends_with("|default_database|orders"), "{found:?}");
+}
+
+#[tokio::test]
+async fn client_functions() {
+    assert_eq!(run("SELECT current_database(), current_schema()").await, ["default_catalog|default_database"]);
+    assert_eq!(run("SELECT current_user, session_user").await, ["alice|alice"]);
+    assert_eq!(run("SELECT current_setting('server_version_num')").await, ["160006"]);
+    let version = run("SELECT version()").await;
+    assert!(version[0].starts_with("PostgreSQL 16.6 (flinkwire"), "{version:?}");
+    assert_eq!(run("SELECT pg_catalog.format_type(23, NULL)").await, ["integer"]);
+}
+
+#[tokio::test]
+async fn information_schema_lists_tables() {
+    let rows = run(
+        "SELECT table_schema, table_name, table_type FROM information_schema.tables \
+         WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        ["default_database|big_orders|VIEW", "default_database|orders|BASE TABLE", "sales|customers|BASE TABLE"]
+    );
+}
