@@ -4,28 +4,16 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use crate::backend::{BackendError, GatewayClient, GatewaySession};
+use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
-use crate::config::Config;
 use crate::results::{Outcome, ResultError, RowSet};
 use crate::router::StatementKind;
-
-/// A statement of the session's init SQL failed: the session is not usable as configured.
-#[derive(Debug, thiserror::Error)]
-#[error("init SQL statement failed: {statement}: {source}")]
-pub struct SessionInitError {
-    pub statement: String,
-    #[source]
-    pub source: ResultError,
-}
 
 /// Why a client session could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(transparent)]
     Gateway(#[from] BackendError),
-    #[error(transparent)]
-    Init(#[from] SessionInitError),
     #[error(transparent)]
     UnknownCluster(#[from] crate::cluster::UnknownCluster),
     #[error("database \"{database}\" does not exist on cluster {cluster}: the databases are the cluster's Flink catalogs: {}", .valid.join(", "))]
@@ -54,7 +42,6 @@ impl OpenError {
         match self {
             Self::Gateway(e) if e.sqlstate().is_connection_class() => SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
             Self::Gateway(e) => e.sqlstate(),
-            Self::Init(e) => e.source.sqlstate(),
             Self::UnknownCluster(_) | Self::UnknownDatabase { .. } => SqlState::INVALID_CATALOG_NAME,
             Self::Environment(e) => SqlState(e.sqlstate),
             Self::Unavailable(_) => SqlState("53300"), // too_many_connections
@@ -110,36 +97,11 @@ impl ConnectRequest {
 }
 
 impl ClientSession {
-    /// Opens the gateway session of a new client, with the configured session properties.
-    pub async fn open(
-        gateway: &GatewayClient,
-        config: &Config,
-        session_name: &str,
-    ) -> Result<Self, OpenError> {
-        let gateway = GatewaySession::open(
-            gateway,
-            session_name,
-            config.session.properties.clone(),
-            config.gateway.heartbeat_interval(),
-        )
-        .await?;
-        let settings = crate::local::Settings::new(
-            std::iter::empty::<(String, String)>(),
-            crate::results::ResultSettings::for_session(config.session.properties.iter()),
-        );
-        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: None, pg_catalog: Default::default() };
-        for sql in &config.session.init_sql {
-            session.run_init(sql).await?;
-        }
-        Ok(session)
-    }
-
     /// Opens the session of a new client through the cluster registry: routes it to a cluster
     /// and environment, takes a pre-warmed session from the pool (or opens and initializes one),
     /// and makes the startup `database` (a Flink catalog) current.
     pub async fn connect(
         clusters: &Arc<Clusters>,
-        config: &Config,
         request: &ConnectRequest,
     ) -> Result<Self, OpenError> {
         let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
@@ -152,9 +114,10 @@ impl ClientSession {
             }
             Err(e) => return Err(e.into()),
         };
+        // The slot's properties decide batch vs streaming, hence the default result mode.
         let settings = crate::local::Settings::new(
             std::iter::empty::<(String, String)>(),
-            crate::results::ResultSettings::for_session(config.session.properties.iter()),
+            crate::results::ResultSettings::for_session(slot.session_properties().iter()),
         );
         let route = Route { clusters: clusters.clone(), cluster, slot, _active: active };
         let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: Some(route), pg_catalog: Default::default() };
@@ -235,18 +198,6 @@ impl ClientSession {
             .map(|r| RowData { kind: RowKind::Insert, fields: r.into_iter().map(serde_json::Value::String).collect() })
             .collect();
         Ok(Outcome::Rows(RowSet::local(&columns, rows)?))
-    }
-
-    /// Runs one statement of the configured init SQL to completion.
-    async fn run_init(&self, sql: &str) -> Result<(), SessionInitError> {
-        let failed = |source| SessionInitError { statement: sql.to_owned(), source };
-        match self.run(sql, &crate::router::classify(sql)).await.map_err(failed)? {
-            Outcome::Done => Ok(()),
-            Outcome::Rows(mut rows) => {
-                while rows.next_rows(0, &pgwire::api::portal::Format::UnifiedText).await.map_err(failed)?.is_some() {}
-                Ok(())
-            }
-        }
     }
 
     /// The client's PostgreSQL parameters, including the result settings

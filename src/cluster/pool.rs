@@ -100,6 +100,12 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// The Flink properties this slot's sessions are opened with (the cluster's, over
+    /// `[session.properties]`).
+    pub fn session_properties(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.settings.properties
+    }
+
     pub fn new(
         cluster: &str,
         environment: Arc<Environment>,

@@ -106,6 +106,12 @@ impl Connection {
     {
         use futures::SinkExt;
         let outcome = self.session()?.run_local(command).await?;
+        if let crate::local::LocalCommand::Savepoint { tag: "ROLLBACK" } = command {
+            // ROLLBACK TO SAVEPOINT makes a failed transaction block usable again.
+            if client.transaction_status() == pgwire::messages::response::TransactionStatus::Error {
+                client.set_transaction_status(pgwire::messages::response::TransactionStatus::Transaction);
+            }
+        }
         for (name, value) in outcome.reports {
             let status = pgwire::messages::startup::ParameterStatus::new(name, value);
             client.feed(pgwire::messages::PgWireBackendMessage::ParameterStatus(status)).await?;

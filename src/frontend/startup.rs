@@ -81,7 +81,7 @@ impl Connection {
             cluster: client.metadata().get("options").and_then(|o| ConnectRequest::cluster_option(o)),
             session_name: name,
         };
-        let session = ClientSession::connect(&self.ctx.clusters, &self.ctx.config, &request)
+        let session = ClientSession::connect(&self.ctx.clusters, &request)
             .await
             .map_err(|e| fatal_error(e.sqlstate().code(), format!("cannot open a Flink session: {e}")))?;
         info!(%user, session = %session.handle(), peer = %client.socket_addr(),

@@ -50,6 +50,11 @@ pub enum LocalCommand {
     Discard { all: bool, tag: &'static str },
     /// `DEALLOCATE [PREPARE] name | ALL`.
     Deallocate { name: Option<String> },
+    /// `SAVEPOINT name`, `RELEASE [SAVEPOINT] name`, `ROLLBACK [WORK | TRANSACTION] TO
+    /// [SAVEPOINT] name`: accepted like BEGIN (Flink has no transactions; psycopg's
+    /// `conn.transaction()` inside a transaction uses them). Rolling back to a savepoint
+    /// leaves a failed transaction block usable again, as in PostgreSQL.
+    Savepoint { tag: &'static str },
 }
 
 impl LocalCommand {
@@ -67,6 +72,7 @@ impl LocalCommand {
             Self::Discard { tag, .. } => tag,
             Self::Deallocate { name: None } => "DEALLOCATE ALL",
             Self::Deallocate { name: Some(_) } => "DEALLOCATE",
+            Self::Savepoint { tag } => tag,
         }
     }
 }
@@ -86,6 +92,9 @@ pub fn recognize(sql: &str, words: &[String]) -> Option<LocalCommand> {
             parse_set_or_reset(sql)
         }
         "SHOW" => recognize_show(sql),
+        "SAVEPOINT" if words.len() >= 2 => Some(LocalCommand::Savepoint { tag: "SAVEPOINT" }),
+        "RELEASE" if words.len() >= 2 => Some(LocalCommand::Savepoint { tag: "RELEASE" }),
+        "ROLLBACK" if words.iter().skip(1).take(2).any(|w| w == "TO") => Some(LocalCommand::Savepoint { tag: "ROLLBACK" }),
         "DISCARD" | "DEALLOCATE" => match parse_one(sql)? {
             Statement::Discard { object_type } => Some(match object_type {
                 DiscardObject::ALL => LocalCommand::Discard { all: true, tag: "DISCARD ALL" },
@@ -274,7 +283,7 @@ pub fn execute(command: &LocalCommand, settings: &mut Settings) -> Result<LocalA
                 answer.search_path = Some(settings.search_path());
             }
         }
-        LocalCommand::Discard { all: false, .. } | LocalCommand::Deallocate { .. } => {}
+        LocalCommand::Discard { all: false, .. } | LocalCommand::Deallocate { .. } | LocalCommand::Savepoint { .. } => {}
         LocalCommand::Show { name } => {
             let value = settings.get(name).ok_or_else(|| SettingError::Unknown(name.clone()))?;
             answer.columns = vec![name.to_ascii_lowercase()];
@@ -350,6 +359,10 @@ mod tests {
         assert_eq!(rec("DEALLOCATE ALL"), Some(LocalCommand::Deallocate { name: None }));
         assert_eq!(rec("DEALLOCATE PREPARE s1"), Some(LocalCommand::Deallocate { name: Some("s1".into()) }));
         assert_eq!(rec("DEALLOCATE ALL").unwrap().tag(), "DEALLOCATE ALL");
+        assert_eq!(rec("SAVEPOINT _pg3_1"), Some(LocalCommand::Savepoint { tag: "SAVEPOINT" }));
+        assert_eq!(rec("RELEASE SAVEPOINT _pg3_1"), Some(LocalCommand::Savepoint { tag: "RELEASE" }));
+        assert_eq!(rec("ROLLBACK TO SAVEPOINT _pg3_1"), Some(LocalCommand::Savepoint { tag: "ROLLBACK" }));
+        assert_eq!(rec("ROLLBACK"), None);
     }
 
     #[test]

@@ -25,6 +25,30 @@ enum Answer {
     Setting(Vec<(String, String)>),
     /// `set_config(name, value, is_local)`: the new value (the setting itself is not kept).
     SecondArgument,
+    /// `to_regtype(name)`: the type's OID, NULL for a type PostgreSQL clients probe for but
+    /// flinkwire does not have (`hstore`, `citext`…).
+    TypeOid,
+}
+
+/// The OID of a PostgreSQL type name (`int4`, `integer`, `pg_catalog.text`, `character varying`).
+fn type_oid(name: &str) -> Option<i32> {
+    let name = name.trim().trim_start_matches("pg_catalog.").trim_matches('"').to_ascii_lowercase();
+    let canonical = match name.as_str() {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "real" => "float4",
+        "double precision" => "float8",
+        "boolean" => "bool",
+        "character varying" => "varchar",
+        "character" => "bpchar",
+        "decimal" => "numeric",
+        "timestamp without time zone" => "timestamp",
+        "timestamp with time zone" => "timestamptz",
+        "time without time zone" => "time",
+        other => other,
+    };
+    flinkwire_protocol::pg_types::ALL.iter().find(|t| t.name == canonical).map(|t| t.oid as i32)
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -57,6 +81,7 @@ impl ScalarUDFImpl for ClientFunction {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.answer {
             Answer::Bool(_) => DataType::Boolean,
+            Answer::TypeOid => DataType::Int32,
             _ => DataType::Utf8,
         })
     }
@@ -65,6 +90,23 @@ impl ScalarUDFImpl for ClientFunction {
         match &self.answer {
             Answer::Text(text) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(text.clone()))),
             Answer::Bool(b) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(*b)))),
+            Answer::TypeOid => match args.args.first() {
+                Some(ColumnarValue::Scalar(s)) if !s.is_null() => {
+                    let name = match s {
+                        ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)) => v.clone(),
+                        other => other.to_string(),
+                    };
+                    Ok(ColumnarValue::Scalar(ScalarValue::Int32(type_oid(&name))))
+                }
+                Some(ColumnarValue::Array(array)) => {
+                    let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
+                    let strings = strings.as_string::<i32>();
+                    let values: datafusion::arrow::array::Int32Array =
+                        (0..strings.len()).map(|i| if strings.is_null(i) { None } else { type_oid(strings.value(i)) }).collect();
+                    Ok(ColumnarValue::Array(std::sync::Arc::new(values)))
+                }
+                _ => Ok(ColumnarValue::Scalar(ScalarValue::Int32(None))),
+            },
             Answer::SecondArgument => Ok(args.args.get(1).cloned().unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
             Answer::Setting(settings) => {
                 let lookup = |name: Option<&str>| {
@@ -118,6 +160,12 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("has_function_privilege", &[2, 3], Answer::Bool(true)),
         ClientFunction::new("has_column_privilege", &[3, 4], Answer::Bool(true)),
         ClientFunction::new("set_config", &[3], Answer::SecondArgument),
+        ClientFunction::new("to_regtype", &[1], Answer::TypeOid),
+        ClientFunction::new("pg_collation_is_visible", &[1], Answer::Bool(true)),
+        ClientFunction::new("pg_conversion_is_visible", &[1], Answer::Bool(true)),
+        // SQLAlchemy's column reflection builds identity/collation details with it, only for
+        // columns that have them (never, here).
+        ClientFunction::new("json_build_object", &[2, 4, 6, 8, 10, 12, 14], null()),
     ] {
         ctx.register_udf(udf);
     }
@@ -132,6 +180,8 @@ pub fn register_session_functions(ctx: &SessionContext, facts: &SessionFacts) {
         ClientFunction::new("session_user", &[0], user.clone()),
         ClientFunction::new("user", &[0], user),
         ClientFunction::new("current_setting", &[1, 2], Answer::Setting(facts.settings.clone())),
+        // datafusion-pg-catalog answers `public`; the current Flink database is the schema.
+        ClientFunction::new("current_schema", &[0], Answer::Text(Some(facts.database.clone()))),
     ] {
         ctx.register_udf(udf);
     }

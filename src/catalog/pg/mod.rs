@@ -13,6 +13,7 @@
 
 mod functions;
 mod route;
+mod rules;
 mod session;
 mod values;
 
@@ -112,7 +113,9 @@ impl Emulation {
         if statements.len() != 1 {
             return Err(CatalogError::Syntax("expected exactly one statement".into()));
         }
-        let statement = datafusion::sql::parser::Statement::Statement(Box::new(statements.remove(0)));
+        let mut statement = statements.remove(0);
+        rules::rewrite(&mut statement);
+        let statement = datafusion::sql::parser::Statement::Statement(Box::new(statement));
         let state = ctx.state();
         let plan = state.statement_to_plan(statement).await.map_err(query_error)?;
         let frame = ctx.execute_logical_plan(plan).await.map_err(query_error)?;

@@ -51,6 +51,8 @@ const CLIENT_FUNCTIONS: &[&str] = &[
     "array_lower",
     "inet_server_addr",
     "inet_server_port",
+    "to_regtype",
+    "to_regclass",
 ];
 
 /// PostgreSQL types that exist only in the catalogs (`'t'::regclass`).

@@ -166,7 +166,7 @@ ORDER BY 2, 3;"#,
 #[tokio::test]
 async fn client_functions() {
     assert_eq!(run("SELECT current_database(), current_schema()").await, ["default_catalog|default_database"]);
-    assert_eq!(run("SELECT current_user, session_user").await, ["alice|alice"]);
+    assert_eq!(run("SELECT current_user AS u, session_user AS s").await, ["alice|alice"]);
     assert_eq!(run("SELECT current_setting('server_version_num')").await, ["160006"]);
     let version = run("SELECT version()").await;
     assert!(version[0].starts_with("PostgreSQL 16.6 (flinkwire"), "{version:?}");
