@@ -17,6 +17,7 @@ fw_ensure_java
 fw_ensure_pkg psql postgresql-client
 fw_ensure_pkg /usr/share/java/postgresql.jar libpostgresql-jdbc-java
 fw_ensure_pip psycopg "psycopg[binary]>=3.1"
+fw_ensure_pip sqlalchemy "sqlalchemy>=2.0"
 fw_ensure_flink
 fw_build_agent
 
@@ -30,6 +31,7 @@ cleanup() {
     local rc=$?
     [ -f "$RUN_DIR/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/flinkwire.pid")" 2>/dev/null || true
     [ -f "$RUN_DIR/streaming/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/streaming/flinkwire.pid")" 2>/dev/null || true
+    [ -f "$RUN_DIR/catalog/flinkwire.pid" ] && kill "$(cat "$RUN_DIR/catalog/flinkwire.pid")" 2>/dev/null || true
     fw_stop_all "$RUN_DIR" || true
     if [ $rc -ne 0 ]; then
         fw_log "FAILED; logs in $RUN_DIR"
@@ -73,6 +75,19 @@ mkdir -p target/java-clients
 javac -d target/java-clients -cp /usr/share/java/postgresql.jar tests/clients/JdbcStreaming.java
 PGPORT="$STREAM_PG_PORT" java -cp target/java-clients:/usr/share/java/postgresql.jar JdbcStreaming
 kill "$(cat "$RUN_DIR/streaming/flinkwire.pid")" 2>/dev/null || true
+
+fw_log "PostgreSQL session commands and dialect translation against real Flink"
+cargo test --test catalog_local_commands --test dialect -- --include-ignored --test-threads=2
+
+fw_log "catalog emulation with real clients: psql, PgJDBC DatabaseMetaData, SQLAlchemy Inspector"
+CATALOG_PG_PORT=$((PG_PORT + 2))
+mkdir -p "$RUN_DIR/catalog"
+fw_start_flinkwire "$RUN_DIR/catalog" "$CATALOG_PG_PORT" "$AGENT_PORT" tests/clients/catalog_flinkwire.toml
+PGPORT="$CATALOG_PG_PORT" tests/clients/psql_catalog.sh
+javac -d target/java-clients -cp /usr/share/java/postgresql.jar tests/clients/JdbcCatalog.java
+PGPORT="$CATALOG_PG_PORT" java -cp target/java-clients:/usr/share/java/postgresql.jar JdbcCatalog
+PGPORT="$CATALOG_PG_PORT" python3 tests/clients/sqlalchemy_catalog_test.py
+kill "$(cat "$RUN_DIR/catalog/flinkwire.pid")" 2>/dev/null || true
 
 fw_log "conformance: every real client through one checklist (conformance/run.sh)"
 FW_CONF_OUT="$RUN_DIR/conformance" FW_CONF_BASE_PORT=$((PG_PORT + 100)) conformance/run.sh

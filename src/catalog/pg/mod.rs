@@ -60,7 +60,7 @@ impl CatalogError {
 }
 
 /// Per-session facts the functions answer with.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SessionFacts {
     pub user: String,
     /// The current Flink catalog (the PostgreSQL database).
@@ -78,7 +78,13 @@ pub struct SessionFacts {
 pub struct Emulation {
     cached: Mutex<Option<Cached>>,
     parser: PostgresCompatibilityParser,
+    /// Answers by (SQL, facts) for the cached context: an answer depends only on the snapshot,
+    /// the session facts and the SQL, and clients repeat the same introspection queries.
+    answers: Mutex<std::collections::HashMap<(String, SessionFacts), Answer>>,
 }
+
+/// Most answers kept per session before the answer cache starts over.
+const MAX_CACHED_ANSWERS: usize = 256;
 
 impl std::fmt::Debug for Emulation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,6 +114,10 @@ impl Emulation {
     /// Runs one introspection statement against `snapshot`.
     pub async fn query(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str) -> Result<Answer, CatalogError> {
         let ctx = self.context(snapshot, facts)?;
+        let key = (sql.to_owned(), facts.clone());
+        if let Some(answer) = self.answers.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(answer.clone());
+        }
         functions::register_session_functions(&ctx, facts);
         let mut statements = self.parser.parse(sql).map_err(|e| CatalogError::Syntax(e.to_string()))?;
         if statements.len() != 1 {
@@ -121,7 +131,13 @@ impl Emulation {
         let frame = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
         let schema = frame.schema().as_arrow().clone();
         let batches = frame.collect().await.map_err(query_error)?;
-        values::answer(&schema, &batches).map_err(CatalogError::Query)
+        let answer = values::answer(&schema, &batches).map_err(CatalogError::Query)?;
+        let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        if answers.len() >= MAX_CACHED_ANSWERS {
+            answers.clear();
+        }
+        answers.insert(key, answer.clone());
+        Ok(answer)
     }
 
     /// The context for this snapshot and session, from the cache when nothing changed.
@@ -133,6 +149,7 @@ impl Emulation {
             }
         }
         let ctx = build_context(snapshot, facts)?;
+        self.answers.lock().unwrap_or_else(|p| p.into_inner()).clear();
         *cached = Some(Cached { snapshot: snapshot.clone(), catalog: facts.catalog.clone(), user: facts.user.clone(), ctx: ctx.clone() });
         Ok(ctx)
     }

@@ -185,3 +185,22 @@ async fn information_schema_lists_tables() {
         ["default_database|big_orders|VIEW", "default_database|orders|BASE TABLE", "sales|customers|BASE TABLE"]
     );
 }
+
+/// PgJDBC 42 DatabaseMetaData SQL, recorded from the Debian driver against flinkwire (schema
+/// `shop` there; `default_database` in this snapshot).
+fn pgjdbc(sql: &str) -> String {
+    sql.replace("'shop'", "'default_database'").replace("E'shop'", "E'default_database'")
+}
+
+#[tokio::test]
+async fn pgjdbc_get_schemas_tables_columns() {
+    let schemas = run(&pgjdbc(include_str!("recorded/pgjdbc_get_schemas.sql"))).await;
+    assert!(schemas.iter().any(|r| r.starts_with("default_database|")), "{schemas:?}");
+    assert!(schemas.iter().any(|r| r.starts_with("sales|")), "{schemas:?}");
+    let tables = run(&pgjdbc(include_str!("recorded/pgjdbc_get_tables.sql"))).await;
+    let names: Vec<String> = tables.iter().map(|r| r.split('|').take(4).collect::<Vec<_>>().join("|")).collect();
+    assert_eq!(names, ["NULL|default_database|orders|TABLE", "NULL|default_database|big_orders|VIEW"], "{tables:?}");
+    let columns = run(&pgjdbc(include_str!("recorded/pgjdbc_get_columns.sql"))).await;
+    assert_eq!(columns.len(), 4, "{columns:?}");
+    assert!(columns[0].contains("order_id"), "{columns:?}");
+}

@@ -31,7 +31,8 @@ fn logical_type(ty: &DataType) -> Value {
 
 /// One value of `array` at `row` as the gateway would send it.
 fn value(array: &ArrayRef, row: usize) -> Result<Value, String> {
-    if array.is_null(row) {
+    // `is_null` looks at the null buffer only; a NullArray (`SELECT NULL AS x`) has none.
+    if array.is_null(row) || array.logical_nulls().is_some_and(|n| n.is_null(row)) {
         return Ok(Value::Null);
     }
     let err = |e: datafusion::arrow::error::ArrowError| e.to_string();

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# psql 15's backslash commands against flinkwire started with tests/clients/catalog_flinkwire.toml
+# (PGPORT): \l \dn \dt \dv \d orders \df, answered by the pg_catalog emulation.
+set -euo pipefail
+run() { psql -h 127.0.0.1 -p "${PGPORT:-5433}" -U test -d demo -X -v ON_ERROR_STOP=1 -At -F '|' -c "$1"; }
+fail() { echo "psql catalog: FAILED: $*"; exit 1; }
+# The metadata snapshot loads in the background after flinkwire starts listening.
+for _ in $(seq 60); do run '\dt' 2>/dev/null | grep -q '^shop|orders|' && break; sleep 0.5; done
+run '\l' | grep -q '^demo|' || fail '\l lists demo'
+run '\dn' | grep -qx 'shop|postgres' || fail '\dn lists shop'
+[ "$(run '\dt' | cut -d'|' -f1-3 | tr '\n' ' ')" = "shop|customers|table shop|orders|table " ] || fail '\dt'
+[ "$(run '\dv' | cut -d'|' -f1-3)" = "shop|big_orders|view" ] || fail '\dv'
+d=$(run '\d orders')
+echo "$d" | grep -q '^order_id|bigint||not null|' || fail "\\d orders: $d"
+echo "$d" | grep -q '^ts|timestamp without time zone|' || fail "\\d orders: $d"
+run '\df' >/dev/null || fail '\df'
+[ "$(run 'SELECT "order_id" FROM "shop"."orders" ORDER BY "order_id" LIMIT 2' | tr '\n' ' ')" = "1 2 " ] || fail 'generated query'
+echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\df, quoted query)"
