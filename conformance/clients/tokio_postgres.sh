@@ -7,7 +7,7 @@ cd "$FW_ROOT"
 declare -A map=([connect]=select_one [simple_query]=select_one [param_query]=prepared_statement_with_parameters
     [types]="every_type_in_text every_type_in_binary" [error_sqlstate]=errors_have_sqlstates_and_keep_the_connection)
 log="$(dirname "$out")/tokio-postgres.log"
-timeout 600 cargo test -q --test e2e -- --include-ignored --test-threads=2 select_one prepared_statement_with_parameters \
+timeout 600 cargo test --test e2e -- --include-ignored --test-threads=2 select_one prepared_statement_with_parameters \
     every_type_in errors_have_sqlstates >"$log" 2>&1
 python3 - "$out" "$log" <<'PY'
 import json, re, sys

@@ -229,6 +229,9 @@ pub struct RowSet {
     /// Per statement: when `statement_timeout` ends it, and the CancelRequest token.
     deadline: Option<Instant>,
     cancel: Option<CancellationToken>,
+    /// Answered by flinkwire itself (catalog emulation, SHOW CLUSTERS …): a finished table, not
+    /// a Flink changelog, so result modes do not apply.
+    local: bool,
 }
 
 impl std::fmt::Debug for RowSet {
@@ -270,6 +273,7 @@ impl RowSet {
             truncated: None,
             deadline: None,
             cancel: None,
+            local: false,
         }))
     }
 
@@ -293,12 +297,16 @@ impl RowSet {
             truncated: None,
             deadline: None,
             cancel: None,
+            local: true,
         })
     }
 
     /// Applies the session's result mode and row limit. Call before the first rows or fields
     /// are taken.
     pub fn configure(&mut self, settings: &ResultSettings) -> Result<(), ResultError> {
+        if self.local {
+            return Ok(());
+        }
         self.max_rows = settings.max_rows;
         let mode = settings.effective_mode();
         if mode == self.mode || self.counted > 0 {
@@ -571,6 +579,21 @@ mod tests {
         ]
     }
 
+    /// Rows standing in for a Flink result (result modes apply), without a gateway.
+    fn flink_rows(rows: Vec<RowData>) -> Result<RowSet, ResultError> {
+        let mut set = RowSet::local(&columns(), rows)?;
+        set.local = false;
+        Ok(set)
+    }
+
+    #[tokio::test]
+    async fn local_answers_are_plain_tables_in_every_mode() {
+        let mut answer = RowSet::local(&columns(), vec![row(RowKind::Insert, vec![json!("a"), json!(1)])]).unwrap();
+        answer.configure(&ResultSettings { mode: ResultMode::Changelog, max_rows: 0, ..ResultSettings::default() }).unwrap();
+        assert_eq!(answer.schema().names(), vec!["w", "n"]);
+        assert_eq!(texts(&mut answer).await.unwrap().len(), 1);
+    }
+
     async fn texts(rows: &mut RowSet) -> Result<Vec<String>, ResultError> {
         let mut out = vec![];
         while let Some(page) = rows.next_rows(0, &Format::UnifiedText).await? {
@@ -582,18 +605,18 @@ mod tests {
     #[tokio::test]
     async fn modes_show_changelogs_honestly() {
         let settings = |mode| ResultSettings { mode, ..ResultSettings::default() };
-        let mut append = RowSet::local(&columns(), changes()).unwrap();
+        let mut append = flink_rows(changes()).unwrap();
         append.configure(&settings(ResultMode::Append)).unwrap();
         assert!(matches!(texts(&mut append).await, Err(ResultError::NotAppendOnly { kind: "-U" })));
 
-        let mut changelog = RowSet::local(&columns(), changes()).unwrap();
+        let mut changelog = flink_rows(changes()).unwrap();
         changelog.configure(&settings(ResultMode::Changelog)).unwrap();
         assert_eq!(changelog.schema().names(), vec!["op", "w", "n"]);
         let rows = texts(&mut changelog).await.unwrap();
         assert_eq!(rows.len(), 3);
         assert!(rows[1].contains("-U") && rows[2].contains("+U"));
 
-        let mut table = RowSet::local(&columns(), changes()).unwrap();
+        let mut table = flink_rows(changes()).unwrap();
         table.configure(&settings(ResultMode::Table)).unwrap();
         let rows = texts(&mut table).await.unwrap();
         assert_eq!(rows.len(), 1);
@@ -604,12 +627,12 @@ mod tests {
     #[tokio::test]
     async fn max_rows_says_it_cut() {
         let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
-        let mut rows = RowSet::local(&columns(), many.clone()).unwrap();
+        let mut rows = flink_rows(many.clone()).unwrap();
         rows.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }).unwrap();
         assert_eq!(texts(&mut rows).await.unwrap().len(), 4);
         assert_eq!(rows.truncation(), Some(Truncation::MaxRows(4)));
 
-        let mut exact = RowSet::local(&columns(), many).unwrap();
+        let mut exact = flink_rows(many).unwrap();
         exact.configure(&ResultSettings { max_rows: 10, ..ResultSettings::default() }).unwrap();
         assert_eq!(texts(&mut exact).await.unwrap().len(), 10);
         assert_eq!(exact.truncation(), None);

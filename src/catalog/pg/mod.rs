@@ -15,6 +15,7 @@ mod functions;
 mod route;
 mod rules;
 mod session;
+mod tables;
 mod values;
 
 use std::sync::{Arc, Mutex};
@@ -168,7 +169,8 @@ pub fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Resul
     let catalog_name = if facts.catalog.is_empty() { snapshot.current_catalog.clone() } else { facts.catalog.clone() };
     let schema_name = if facts.database.is_empty() { snapshot.current_database.clone() } else { facts.database.clone() };
     let config = SessionConfig::new()
-        .with_information_schema(true)
+        // flinkwire registers its own information_schema (over DataFusion's) in the catalog.
+        .with_information_schema(false)
         .with_create_default_catalog_and_schema(false)
         .with_default_catalog_and_schema(&catalog_name, &schema_name);
     let ctx = SessionContext::new_with_config(config);
@@ -195,6 +197,19 @@ pub fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Resul
     }
     datafusion_pg_catalog::pg_catalog::setup_pg_catalog(&ctx, &catalog_name, EmptyContextProvider)
         .map_err(|e| CatalogError::Query(e.to_string()))?;
+    let catalog = ctx.catalog(&catalog_name).ok_or_else(|| CatalogError::Query(format!("catalog {catalog_name} is missing")))?;
+    let crate_pg_catalog = catalog.schema("pg_catalog").ok_or_else(|| CatalogError::Query("pg_catalog is missing".into()))?;
+    let relations = tables::relations(snapshot.catalog(&catalog_name));
+    let pg_catalog: Arc<dyn SchemaProvider> =
+        Arc::new(tables::PgCatalog { inner: crate_pg_catalog, relations: relations.clone(), catalog: catalog_name.clone() });
+    catalog.register_schema("pg_catalog", pg_catalog.clone()).map_err(internal)?;
+    let information_schema = tables::InformationSchema {
+        inner: Arc::new(datafusion::catalog::information_schema::InformationSchemaProvider::new(ctx.state().catalog_list().clone())),
+        pg_catalog,
+        relations,
+        catalog: catalog_name.clone(),
+    };
+    catalog.register_schema("information_schema", Arc::new(information_schema)).map_err(internal)?;
     functions::register_static_functions(&ctx, snapshot);
     Ok(ctx)
 }

@@ -204,3 +204,60 @@ async fn pgjdbc_get_schemas_tables_columns() {
     assert_eq!(columns.len(), 4, "{columns:?}");
     assert!(columns[0].contains("order_id"), "{columns:?}");
 }
+
+#[tokio::test]
+async fn primary_keys_in_pg_constraint_pg_index_pg_class() {
+    let constraints = run(
+        "SELECT c.conname, c.contype, c.conkey, t.relname FROM pg_catalog.pg_constraint c \
+         JOIN pg_catalog.pg_class t ON t.oid = c.conrelid WHERE c.contype = 'p'",
+    )
+    .await;
+    assert_eq!(constraints.len(), 1, "{constraints:?}");
+    assert!(constraints[0].starts_with("orders_pkey|p|") && constraints[0].ends_with("|orders"), "{constraints:?}");
+    assert!(constraints[0].contains('1'), "{constraints:?}");
+    let indexes = run(
+        "SELECT ci.relname, ci.relkind, i.indisprimary, i.indisunique, t.relname FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid JOIN pg_catalog.pg_class t ON t.oid = i.indrelid",
+    )
+    .await;
+    assert_eq!(indexes, ["orders_pkey|i|true|true|orders"]);
+    let keys = run(
+        "SELECT constraint_name, constraint_type, table_schema, table_name FROM information_schema.table_constraints",
+    )
+    .await;
+    assert_eq!(keys, ["orders_pkey|PRIMARY KEY|default_database|orders"]);
+    let usage = run("SELECT constraint_name, column_name, ordinal_position FROM information_schema.key_column_usage").await;
+    assert_eq!(usage, ["orders_pkey|order_id|1"]);
+}
+
+#[tokio::test]
+async fn exact_column_types() {
+    let types = run(
+        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE c.relname = 'orders' AND a.attnum > 0 ORDER BY a.attnum",
+    )
+    .await;
+    assert_eq!(
+        types,
+        [
+            "order_id|bigint|true",
+            "product|character varying(20)|false",
+            "amount|numeric(10,2)|false",
+            "ts|timestamp(3) without time zone|false"
+        ]
+    );
+    let columns = run(
+        "SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, is_nullable, udt_name \
+         FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position",
+    )
+    .await;
+    assert_eq!(
+        columns,
+        [
+            "order_id|bigint|NULL|64|0|NO|int8",
+            "product|character varying|20|NULL|NULL|YES|varchar",
+            "amount|numeric|NULL|10|2|YES|numeric",
+            "ts|timestamp without time zone|NULL|NULL|NULL|YES|timestamp"
+        ]
+    );
+}

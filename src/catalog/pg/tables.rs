@@ -1,0 +1,661 @@
+//! The catalog tables flinkwire fills from the snapshot itself, over datafusion-pg-catalog's:
+//!
+//! - `pg_attribute`: `atttypid`/`atttypmod`/`attnotnull` from the Flink type
+//!   (`flinkwire_protocol::pg_types::pg_type`), so `format_type()` says `character varying(20)`,
+//!   `numeric(10,2)`, `timestamp(3) without time zone`; plus the columns of primary-key indexes;
+//! - `pg_class`: one index (relkind `i`, `<table>_pkey`) per primary key;
+//! - `pg_index`, `pg_constraint` (contype `p`): the primary keys (the crate's are empty);
+//! - `information_schema.columns` with PostgreSQL type names, lengths, precisions and the Flink
+//!   nullability; `information_schema.table_constraints` and `key_column_usage`.
+//!
+//! Each is computed when a query scans it (the crate's OIDs are stable within a context), from
+//! the crate's own table for the rows flinkwire does not own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{new_empty_array, Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, SchemaRef};
+use datafusion::catalog::{SchemaProvider, Session, TableProvider};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::{MemTable, TableType};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use flinkwire_protocol::logical_type::{DataType, LogicalType};
+use flinkwire_protocol::pg_types::pg_type;
+
+use crate::catalog::snapshot::{CatalogMeta, TableKind, TableMeta};
+
+/// A table of the current catalog, with the OID of its primary-key index (if it has a key).
+#[derive(Debug)]
+pub struct Relation {
+    pub schema: String,
+    pub table: TableMeta,
+    pub index_oid: Option<i64>,
+}
+
+impl Relation {
+    fn key_attnums(&self) -> Vec<i64> {
+        self.table
+            .primary_key
+            .iter()
+            .filter_map(|k| self.table.columns.iter().position(|c| c.name == *k).map(|p| p as i64 + 1))
+            .collect()
+    }
+
+    fn pkey_name(&self) -> String {
+        format!("{}_pkey", self.table.name)
+    }
+}
+
+/// First OID of the primary-key indexes (above the crate's counter, which starts at 16384).
+const INDEX_OID_BASE: i64 = 1_000_000;
+/// `pg_constraint.oid` = index OID + this.
+const CONSTRAINT_OID_OFFSET: i64 = 500_000;
+
+/// The relations of `catalog`, with index OIDs assigned.
+pub fn relations(catalog: Option<&CatalogMeta>) -> Arc<Vec<Relation>> {
+    let mut next = INDEX_OID_BASE;
+    let mut out = Vec::new();
+    for database in catalog.map(|c| c.databases.as_slice()).unwrap_or_default() {
+        for table in &database.tables {
+            let index_oid = (!table.primary_key.is_empty() && table.kind == TableKind::Table).then(|| {
+                next += 1;
+                next
+            });
+            out.push(Relation { schema: database.name.clone(), table: table.clone(), index_oid });
+        }
+    }
+    Arc::new(out)
+}
+
+/// A value of a row built by column name.
+#[derive(Debug, Clone)]
+enum V {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+    /// An `int2[]` (`{1,2}` as text).
+    Array(Vec<i64>),
+    /// An `int2vector`/`oidvector` (`1 2` as text).
+    Vector(Vec<i64>),
+}
+
+fn text(s: impl Into<String>) -> V {
+    V::Text(s.into())
+}
+
+fn scalar(v: &V, ty: &ArrowType) -> Result<ScalarValue> {
+    let ints = |xs: &[i64], f: &Field| -> Result<ScalarValue> {
+        let values = xs.iter().map(|x| ScalarValue::Int64(Some(*x)).cast_to(f.data_type())).collect::<Result<Vec<_>>>()?;
+        Ok(ScalarValue::List(ScalarValue::new_list_nullable(&values, f.data_type())))
+    };
+    match (v, ty) {
+        (V::Null, t) => ScalarValue::try_from(t),
+        (V::Array(xs) | V::Vector(xs), ArrowType::List(f)) => ints(xs, f),
+        (V::Array(xs), t) => ScalarValue::Utf8(Some(format!("{{{}}}", join(xs, ",")))).cast_to(t),
+        (V::Vector(xs), t) => ScalarValue::Utf8(Some(join(xs, " "))).cast_to(t),
+        (V::Int(i), t) => ScalarValue::Int64(Some(*i)).cast_to(t),
+        (V::Text(s), t) => ScalarValue::Utf8(Some(s.clone())).cast_to(t),
+        (V::Bool(b), t) => ScalarValue::Boolean(Some(*b)).cast_to(t),
+    }
+}
+
+fn join(xs: &[i64], sep: &str) -> String {
+    xs.iter().map(i64::to_string).collect::<Vec<_>>().join(sep)
+}
+
+type Row = HashMap<&'static str, V>;
+
+/// A batch of `rows` in `schema` (columns a row does not name are NULL).
+fn batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if rows.is_empty() {
+                return Ok(new_empty_array(f.data_type()));
+            }
+            let values = rows.iter().map(|r| scalar(r.get(f.name().as_str()).unwrap_or(&V::Null), f.data_type())).collect::<Result<Vec<_>>>()?;
+            ScalarValue::iter_to_array(values)
+        })
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// `schema` with every field nullable (and `extra` Utf8 fields added), so rows can leave
+/// columns out.
+fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    for name in extra {
+        if schema.field_with_name(name).is_err() {
+            fields.push(Field::new(*name, ArrowType::Utf8, true));
+        }
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch` in `schema` (same names, maybe more columns: NULL there).
+fn widen(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| match batch.schema().index_of(f.name()) {
+            Ok(i) => Ok(cast(batch.column(i), f.data_type())?),
+            Err(_) => Ok(datafusion::arrow::array::new_null_array(f.data_type(), batch.num_rows())),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+async fn collect(provider: &Arc<dyn TableProvider>, state: &dyn Session) -> Result<Vec<RecordBatch>> {
+    let plan = provider.scan(state, None, &[], None).await?;
+    datafusion::physical_plan::collect(plan, state.task_ctx()).await
+}
+
+fn column_i64(batch: &RecordBatch, name: &str) -> Result<Vec<Option<i64>>> {
+    let column = cast(batch.column(batch.schema().index_of(name)?), &ArrowType::Int64)?;
+    let ints = column.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+    Ok((0..ints.len()).map(|i| (!ints.is_null(i)).then(|| ints.value(i))).collect())
+}
+
+fn column_str(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
+    let column = cast(batch.column(batch.schema().index_of(name)?), &ArrowType::Utf8)?;
+    let strings = column.as_string::<i32>();
+    Ok((0..strings.len()).map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_owned())).collect())
+}
+
+/// OIDs the crate gave the relations: (schema, table) → (relation OID, namespace OID).
+async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
+    let missing = |t: &str| DataFusionError::Internal(format!("pg_catalog.{t} is missing"));
+    let namespaces = pg_catalog.table("pg_namespace").await?.ok_or_else(|| missing("pg_namespace"))?;
+    let classes = pg_catalog.table("pg_class").await?.ok_or_else(|| missing("pg_class"))?;
+    let mut nsp = HashMap::new();
+    for b in collect(&namespaces, state).await? {
+        for (oid, name) in column_i64(&b, "oid")?.into_iter().zip(column_str(&b, "nspname")?) {
+            if let (Some(oid), Some(name)) = (oid, name) {
+                nsp.insert(oid, name);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for b in collect(&classes, state).await? {
+        let rows = column_i64(&b, "oid")?.into_iter().zip(column_i64(&b, "relnamespace")?).zip(column_str(&b, "relname")?);
+        for ((oid, ns), name) in rows {
+            if let (Some(oid), Some(ns), Some(name)) = (oid, ns, name) {
+                if let Some(schema) = nsp.get(&ns) {
+                    out.insert((schema.clone(), name), (oid, ns));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which table is patched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    PgClass,
+    PgAttribute,
+    PgIndex,
+    PgConstraint,
+    Columns,
+    TableConstraints,
+    KeyColumnUsage,
+}
+
+/// A catalog table computed at scan time from the crate's table (`base`) and the snapshot.
+#[derive(Debug)]
+struct Patched {
+    kind: Kind,
+    base: Option<Arc<dyn TableProvider>>,
+    schema: SchemaRef,
+    pg_catalog: Arc<dyn SchemaProvider>,
+    relations: Arc<Vec<Relation>>,
+    catalog: String,
+}
+
+#[async_trait::async_trait]
+impl TableProvider for Patched {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let batches = self.compute(state).await?;
+        let table = MemTable::try_new(self.schema.clone(), vec![batches])?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
+
+impl Patched {
+    async fn compute(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
+        let base = match &self.base {
+            Some(b) => collect(b, state).await?.iter().map(|b| widen(b, &self.schema)).collect::<Result<Vec<_>>>()?,
+            None => vec![],
+        };
+        let oids = oids(&self.pg_catalog, state).await?;
+        let keyed = || {
+            self.relations.iter().filter_map(|r| {
+                let (oid, ns) = *oids.get(&(r.schema.clone(), r.table.name.clone()))?;
+                Some((r, oid, ns, r.index_oid?))
+            })
+        };
+        let mut out = Vec::new();
+        match self.kind {
+            Kind::PgClass => {
+                out.extend(base);
+                let rows: Vec<Row> = keyed()
+                    .map(|(r, _, ns, index)| {
+                        Row::from([
+                            ("oid", V::Int(index)),
+                            ("relname", text(r.pkey_name())),
+                            ("relnamespace", V::Int(ns)),
+                            ("reltype", V::Int(0)),
+                            ("reloftype", V::Int(0)),
+                            ("relowner", V::Int(10)),
+                            ("relam", V::Int(403)),
+                            ("relfilenode", V::Int(index)),
+                            ("reltablespace", V::Int(0)),
+                            ("relpages", V::Int(0)),
+                            ("reltuples", V::Int(0)),
+                            ("relallvisible", V::Int(0)),
+                            ("reltoastrelid", V::Int(0)),
+                            ("relhasindex", V::Bool(false)),
+                            ("relisshared", V::Bool(false)),
+                            ("relpersistence", text("p")),
+                            ("relkind", text("i")),
+                            ("relnatts", V::Int(r.key_attnums().len() as i64)),
+                            ("relchecks", V::Int(0)),
+                            ("relhasrules", V::Bool(false)),
+                            ("relhastriggers", V::Bool(false)),
+                            ("relhassubclass", V::Bool(false)),
+                            ("relrowsecurity", V::Bool(false)),
+                            ("relforcerowsecurity", V::Bool(false)),
+                            ("relispopulated", V::Bool(true)),
+                            ("relreplident", text("n")),
+                            ("relispartition", V::Bool(false)),
+                            ("relrewrite", V::Int(0)),
+                            ("relfrozenxid", V::Int(0)),
+                            ("relminmxid", V::Int(0)),
+                        ])
+                    })
+                    .collect();
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::PgAttribute => {
+                // Types of the crate's rows replaced by the Flink ones.
+                let by_oid: HashMap<i64, &Relation> =
+                    self.relations.iter().filter_map(|r| Some((oids.get(&(r.schema.clone(), r.table.name.clone()))?.0, r))).collect();
+                for b in base {
+                    out.push(patch_attributes(&b, &by_oid)?);
+                }
+                let mut rows = Vec::new();
+                for (r, _, _, index) in keyed() {
+                    for (n, attnum) in r.key_attnums().into_iter().enumerate() {
+                        let column = &r.table.columns[attnum as usize - 1];
+                        let pg = pg_type(&column.data_type);
+                        let mut row = attribute_defaults();
+                        row.extend([
+                            ("attrelid", V::Int(index)),
+                            ("attname", text(column.name.clone())),
+                            ("atttypid", V::Int(pg.oid as i64)),
+                            ("attlen", V::Int(pg.typlen as i64)),
+                            ("attnum", V::Int(n as i64 + 1)),
+                            ("atttypmod", V::Int(pg.typmod as i64)),
+                            ("attnotnull", V::Bool(!column.data_type.nullable)),
+                        ]);
+                        rows.push(row);
+                    }
+                }
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::PgIndex => {
+                let rows: Vec<Row> = keyed()
+                    .map(|(r, oid, _, index)| {
+                        let keys = r.key_attnums();
+                        let zeros = vec![0; keys.len()];
+                        Row::from([
+                            ("indexrelid", V::Int(index)),
+                            ("indrelid", V::Int(oid)),
+                            ("indnatts", V::Int(keys.len() as i64)),
+                            ("indnkeyatts", V::Int(keys.len() as i64)),
+                            ("indisunique", V::Bool(true)),
+                            ("indnullsnotdistinct", V::Bool(false)),
+                            ("indisprimary", V::Bool(true)),
+                            ("indisexclusion", V::Bool(false)),
+                            ("indimmediate", V::Bool(true)),
+                            ("indisclustered", V::Bool(false)),
+                            ("indisvalid", V::Bool(true)),
+                            ("indcheckxmin", V::Bool(false)),
+                            ("indisready", V::Bool(true)),
+                            ("indislive", V::Bool(true)),
+                            ("indisreplident", V::Bool(false)),
+                            ("indkey", V::Vector(keys.clone())),
+                            ("indcollation", V::Vector(zeros.clone())),
+                            ("indclass", V::Vector(zeros.clone())),
+                            ("indoption", V::Vector(zeros)),
+                        ])
+                    })
+                    .collect();
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::PgConstraint => {
+                let rows: Vec<Row> = keyed()
+                    .map(|(r, oid, ns, index)| {
+                        Row::from([
+                            ("oid", V::Int(index + CONSTRAINT_OID_OFFSET)),
+                            ("conname", text(r.pkey_name())),
+                            ("connamespace", V::Int(ns)),
+                            ("contype", text("p")),
+                            ("condeferrable", V::Bool(false)),
+                            ("condeferred", V::Bool(false)),
+                            ("convalidated", V::Bool(true)),
+                            ("conrelid", V::Int(oid)),
+                            ("contypid", V::Int(0)),
+                            ("conindid", V::Int(index)),
+                            ("conparentid", V::Int(0)),
+                            ("confrelid", V::Int(0)),
+                            ("confupdtype", text(" ")),
+                            ("confdeltype", text(" ")),
+                            ("confmatchtype", text(" ")),
+                            ("conislocal", V::Bool(true)),
+                            ("coninhcount", V::Int(0)),
+                            ("connoinherit", V::Bool(true)),
+                            ("conkey", V::Array(r.key_attnums())),
+                        ])
+                    })
+                    .collect();
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::Columns => {
+                let ours: std::collections::HashSet<&str> = self.relations.iter().map(|r| r.schema.as_str()).collect();
+                for b in base {
+                    let keep: BooleanArray = column_str(&b, "table_schema")?.iter().map(|s| Some(!s.as_deref().is_some_and(|s| ours.contains(s)))).collect();
+                    out.push(filter_record_batch(&b, &keep)?);
+                }
+                let mut rows = Vec::new();
+                for r in self.relations.iter() {
+                    for (i, c) in r.table.columns.iter().enumerate() {
+                        let mut row = column_facts(&c.data_type);
+                        row.extend([
+                            ("table_catalog", text(self.catalog.clone())),
+                            ("table_schema", text(r.schema.clone())),
+                            ("table_name", text(r.table.name.clone())),
+                            ("column_name", text(c.name.clone())),
+                            ("ordinal_position", V::Int(i as i64 + 1)),
+                            ("is_nullable", text(if c.data_type.nullable { "YES" } else { "NO" })),
+                            ("udt_catalog", text(self.catalog.clone())),
+                            ("udt_schema", text("pg_catalog")),
+                            ("udt_name", text(pg_type(&c.data_type).name)),
+                            ("is_updatable", text("NO")),
+                        ]);
+                        rows.push(row);
+                    }
+                }
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::TableConstraints | Kind::KeyColumnUsage => {
+                let mut rows = Vec::new();
+                for (r, _, _, _) in keyed() {
+                    let base = Row::from([
+                        ("constraint_catalog", text(self.catalog.clone())),
+                        ("constraint_schema", text(r.schema.clone())),
+                        ("constraint_name", text(r.pkey_name())),
+                        ("table_catalog", text(self.catalog.clone())),
+                        ("table_schema", text(r.schema.clone())),
+                        ("table_name", text(r.table.name.clone())),
+                    ]);
+                    if self.kind == Kind::TableConstraints {
+                        let mut row = base;
+                        row.extend([
+                            ("constraint_type", text("PRIMARY KEY")),
+                            ("is_deferrable", text("NO")),
+                            ("initially_deferred", text("NO")),
+                            ("enforced", text("YES")),
+                            ("nulls_distinct", V::Null),
+                        ]);
+                        rows.push(row);
+                    } else {
+                        for (n, key) in r.table.primary_key.iter().enumerate() {
+                            let mut row = base.clone();
+                            row.extend([("column_name", text(key.clone())), ("ordinal_position", V::Int(n as i64 + 1))]);
+                            rows.push(row);
+                        }
+                    }
+                }
+                out.push(batch(&self.schema, &rows)?);
+            }
+        }
+        let merged = concat_batches(&self.schema, &out)?;
+        Ok(vec![merged])
+    }
+}
+
+fn attribute_defaults() -> Row {
+    Row::from([
+        ("attstattarget", V::Int(-1)),
+        ("attndims", V::Int(0)),
+        ("attcacheoff", V::Int(-1)),
+        ("attbyval", V::Bool(false)),
+        ("attalign", text("i")),
+        ("attstorage", text("p")),
+        ("atthasdef", V::Bool(false)),
+        ("atthasmissing", V::Bool(false)),
+        ("attidentity", text("")),
+        ("attgenerated", text("")),
+        ("attisdropped", V::Bool(false)),
+        ("attislocal", V::Bool(true)),
+        ("attinhcount", V::Int(0)),
+        ("attcollation", V::Int(0)),
+    ])
+}
+
+/// The crate's pg_attribute rows with the Flink types of the snapshot's columns.
+fn patch_attributes(b: &RecordBatch, by_oid: &HashMap<i64, &Relation>) -> Result<RecordBatch> {
+    let relids = column_i64(b, "attrelid")?;
+    let names = column_str(b, "attname")?;
+    let schema = b.schema();
+    let mut columns: Vec<ArrayRef> = b.columns().to_vec();
+    let mut typid = Vec::with_capacity(b.num_rows());
+    let mut typmod = Vec::with_capacity(b.num_rows());
+    let mut notnull = Vec::with_capacity(b.num_rows());
+    let mut len = Vec::with_capacity(b.num_rows());
+    let old_typid = column_i64(b, "atttypid")?;
+    let old_typmod = column_i64(b, "atttypmod")?;
+    let old_len = column_i64(b, "attlen")?;
+    let old_notnull = b.column(schema.index_of("attnotnull")?).as_boolean().clone();
+    for i in 0..b.num_rows() {
+        let column = relids[i]
+            .and_then(|oid| by_oid.get(&oid))
+            .and_then(|r| names[i].as_deref().and_then(|n| r.table.columns.iter().find(|c| c.name == n)));
+        match column {
+            Some(c) => {
+                let pg = pg_type(&c.data_type);
+                typid.push(Some(pg.oid as i64));
+                typmod.push(Some(pg.typmod as i64));
+                len.push(Some(pg.typlen as i64));
+                notnull.push(Some(!c.data_type.nullable));
+            }
+            None => {
+                typid.push(old_typid[i]);
+                typmod.push(old_typmod[i]);
+                len.push(old_len[i]);
+                notnull.push((!old_notnull.is_null(i)).then(|| old_notnull.value(i)));
+            }
+        }
+    }
+    let ints = |name: &str, values: Vec<Option<i64>>, columns: &mut Vec<ArrayRef>| -> Result<()> {
+        let idx = schema.index_of(name)?;
+        let array: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from(values));
+        columns[idx] = cast(&array, schema.field(idx).data_type())?;
+        Ok(())
+    };
+    ints("atttypid", typid, &mut columns)?;
+    ints("atttypmod", typmod, &mut columns)?;
+    ints("attlen", len, &mut columns)?;
+    let idx = schema.index_of("attnotnull")?;
+    columns[idx] = Arc::new(BooleanArray::from(notnull));
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// `information_schema.columns` facts of a Flink type, as PostgreSQL reports its PostgreSQL type.
+fn column_facts(ty: &DataType) -> Row {
+    let pg = pg_type(ty);
+    let data_type = match pg.name {
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "float4" => "real",
+        "float8" => "double precision",
+        "bool" => "boolean",
+        "varchar" => "character varying",
+        "bpchar" => "character",
+        "timestamp" => "timestamp without time zone",
+        "timestamptz" => "timestamp with time zone",
+        "time" => "time without time zone",
+        name if pg.is_array() || name.starts_with('_') => "ARRAY",
+        name => name,
+    };
+    let mut row = Row::from([("data_type", text(data_type))]);
+    let precision = |bits: i64, radix: i64| [("numeric_precision", V::Int(bits)), ("numeric_precision_radix", V::Int(radix)), ("numeric_scale", V::Int(0))];
+    match &ty.ty {
+        LogicalType::Char { .. } | LogicalType::VarChar { .. } if pg.typmod >= 4 => {
+            let n = pg.typmod as i64 - 4;
+            row.extend([("character_maximum_length", V::Int(n)), ("character_octet_length", V::Int(n * 4))]);
+        }
+        LogicalType::Char { .. } | LogicalType::VarChar { .. } => {
+            row.insert("character_octet_length", V::Int(1073741824));
+        }
+        LogicalType::TinyInt | LogicalType::SmallInt => row.extend(precision(16, 2)),
+        LogicalType::Integer => row.extend(precision(32, 2)),
+        LogicalType::BigInt => row.extend(precision(64, 2)),
+        LogicalType::Float => row.extend([("numeric_precision", V::Int(24)), ("numeric_precision_radix", V::Int(2))]),
+        LogicalType::Double => row.extend([("numeric_precision", V::Int(53)), ("numeric_precision_radix", V::Int(2))]),
+        LogicalType::Decimal { precision, scale } => row.extend([
+            ("numeric_precision", V::Int(*precision as i64)),
+            ("numeric_precision_radix", V::Int(10)),
+            ("numeric_scale", V::Int(*scale as i64)),
+        ]),
+        LogicalType::Date => {
+            row.insert("datetime_precision", V::Int(0));
+        }
+        LogicalType::Time { .. } | LogicalType::Timestamp { .. } | LogicalType::TimestampLtz { .. } | LogicalType::TimestampTz { .. } => {
+            row.insert("datetime_precision", V::Int(pg.typmod.max(0) as i64));
+        }
+        _ => {}
+    }
+    row
+}
+
+/// `pg_catalog` with the patched tables over the crate's schema provider.
+#[derive(Debug)]
+pub struct PgCatalog {
+    pub inner: Arc<dyn SchemaProvider>,
+    pub relations: Arc<Vec<Relation>>,
+    pub catalog: String,
+}
+
+#[async_trait::async_trait]
+impl SchemaProvider for PgCatalog {
+    fn table_names(&self) -> Vec<String> {
+        self.inner.table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let kind = match name.to_ascii_lowercase().as_str() {
+            "pg_class" => Kind::PgClass,
+            "pg_attribute" => Kind::PgAttribute,
+            "pg_index" => Kind::PgIndex,
+            "pg_constraint" => Kind::PgConstraint,
+            _ => return self.inner.table(name).await,
+        };
+        let Some(base) = self.inner.table(name).await? else { return Ok(None) };
+        let schema = nullable(&base.schema(), &[]);
+        // pg_index and pg_constraint are the crate's static (empty) tables: only the schema is
+        // kept.
+        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute).then_some(base);
+        Ok(Some(Arc::new(Patched {
+            kind,
+            base,
+            schema,
+            pg_catalog: self.inner.clone(),
+            relations: self.relations.clone(),
+            catalog: self.catalog.clone(),
+        })))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.inner.table_exist(name)
+    }
+}
+
+/// `information_schema`: DataFusion's, with `columns` in PostgreSQL's terms and the primary
+/// keys in `table_constraints` / `key_column_usage`.
+#[derive(Debug)]
+pub struct InformationSchema {
+    pub inner: Arc<dyn SchemaProvider>,
+    pub pg_catalog: Arc<dyn SchemaProvider>,
+    pub relations: Arc<Vec<Relation>>,
+    pub catalog: String,
+}
+
+const CONSTRAINT_COLUMNS: [&str; 6] = ["constraint_catalog", "constraint_schema", "constraint_name", "table_catalog", "table_schema", "table_name"];
+
+#[async_trait::async_trait]
+impl SchemaProvider for InformationSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names = self.inner.table_names();
+        names.extend(["table_constraints".to_owned(), "key_column_usage".to_owned()]);
+        names
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let utf8 = |names: &[&str]| Arc::new(Schema::new(names.iter().map(|n| Field::new(*n, ArrowType::Utf8, true)).collect::<Vec<_>>()));
+        let (kind, base, schema) = match name.to_ascii_lowercase().as_str() {
+            "columns" => {
+                let Some(base) = self.inner.table(name).await? else { return Ok(None) };
+                let schema = nullable(&base.schema(), &["udt_catalog", "udt_schema", "udt_name", "is_updatable"]);
+                (Kind::Columns, Some(base), schema)
+            }
+            "table_constraints" => {
+                let mut names = CONSTRAINT_COLUMNS.to_vec();
+                names.extend(["constraint_type", "is_deferrable", "initially_deferred", "enforced", "nulls_distinct"]);
+                (Kind::TableConstraints, None, utf8(&names))
+            }
+            "key_column_usage" => {
+                let mut fields: Vec<Field> = CONSTRAINT_COLUMNS.iter().map(|n| Field::new(*n, ArrowType::Utf8, true)).collect();
+                fields.push(Field::new("column_name", ArrowType::Utf8, true));
+                fields.push(Field::new("ordinal_position", ArrowType::Int32, true));
+                fields.push(Field::new("position_in_unique_constraint", ArrowType::Int32, true));
+                (Kind::KeyColumnUsage, None, Arc::new(Schema::new(fields)))
+            }
+            _ => return self.inner.table(name).await,
+        };
+        Ok(Some(Arc::new(Patched {
+            kind,
+            base,
+            schema,
+            pg_catalog: self.pg_catalog.clone(),
+            relations: self.relations.clone(),
+            catalog: self.catalog.clone(),
+        })))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        matches!(name.to_ascii_lowercase().as_str(), "table_constraints" | "key_column_usage") || self.inner.table_exist(name)
+    }
+}
