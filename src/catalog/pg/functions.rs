@@ -169,6 +169,79 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
     ] {
         ctx.register_udf(udf);
     }
+    ctx.register_udf(ScalarUDF::new_from_impl(ExpandArray::new()));
+}
+
+/// `flinkwire_expandarray(int2[])` → list of `{x, n}` (element, 1-based position): with
+/// `unnest`, what `information_schema._pg_expandarray` returns (PgJDBC's getPrimaryKeys and
+/// getIndexInfo; see `rules.rs`).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExpandArray {
+    signature: Signature,
+}
+
+impl ExpandArray {
+    fn new() -> Self {
+        Self { signature: Signature::any(1, Volatility::Immutable) }
+    }
+
+    fn item() -> DataType {
+        use datafusion::arrow::datatypes::{Field, Fields};
+        DataType::Struct(Fields::from(vec![Field::new("x", DataType::Int32, true), Field::new("n", DataType::Int32, true)]))
+    }
+}
+
+impl ScalarUDFImpl for ExpandArray {
+    fn name(&self) -> &str {
+        "flinkwire_expandarray"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(Self::item(), true))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{Int32Array, StructArray};
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let input = &arrays[0];
+        let mut out = Vec::with_capacity(input.len());
+        for row in 0..input.len() {
+            let values: Option<Vec<i32>> = match input.data_type() {
+                DataType::List(_) if !input.is_null(row) => {
+                    let items = datafusion::arrow::compute::cast(&input.as_list::<i32>().value(row), &DataType::Int32)?;
+                    let items = items.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+                    Some((0..items.len()).map(|i| items.value(i)).collect())
+                }
+                DataType::Utf8 if !input.is_null(row) => Some(
+                    input.as_string::<i32>().value(row).trim_matches(['{', '}']).split([',', ' ']).filter_map(|v| v.trim().parse().ok()).collect(),
+                ),
+                _ => None,
+            };
+            let Some(values) = values else {
+                out.push(ScalarValue::try_from(&self.return_type(&[])?)?);
+                continue;
+            };
+            let positions: Int32Array = (1..=values.len() as i32).collect();
+            let DataType::Struct(fields) = Self::item() else { unreachable!() };
+            let items = StructArray::new(
+                fields,
+                vec![std::sync::Arc::new(Int32Array::from(values)), std::sync::Arc::new(positions)],
+                None,
+            );
+            let list = datafusion::arrow::array::ListArray::new(
+                std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(Self::item(), true)),
+                datafusion::arrow::buffer::OffsetBuffer::from_lengths([items.len()]),
+                std::sync::Arc::new(items),
+                None,
+            );
+            out.push(ScalarValue::List(std::sync::Arc::new(list)));
+        }
+        Ok(ColumnarValue::Array(ScalarValue::iter_to_array(out)?))
+    }
 }
 
 /// The functions that answer with the session's own facts (user, settings).

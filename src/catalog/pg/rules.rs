@@ -22,6 +22,9 @@ impl VisitorMut for Rules {
         if let Expr::Subquery(query) = expr {
             aggregate_scalar_subquery(query);
         }
+        expand_array(expr);
+        field_access(expr);
+        regproc_by_name(expr);
         ControlFlow::Continue(())
     }
 }
@@ -68,6 +71,71 @@ fn aggregate_scalar_subquery(query: &mut sqlparser::ast::Query) {
         over: None,
         within_group: vec![],
     });
+}
+
+/// `information_schema._pg_expandarray(a)` (a set-returning function of composites `(x, n)`,
+/// PgJDBC's getPrimaryKeys / getIndexInfo) → `unnest(flinkwire_expandarray(a))`: the same rows,
+/// as structs with fields `x` and `n`.
+fn expand_array(expr: &mut Expr) {
+    let Expr::Function(f) = expr else { return };
+    if !f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray")) {
+        return;
+    }
+    let mut inner = f.clone();
+    inner.name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("flinkwire_expandarray")]);
+    let mut outer = f.clone();
+    outer.name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("unnest")]);
+    outer.args = sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+        duplicate_treatment: None,
+        args: vec![sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(Expr::Function(inner)))],
+        clauses: vec![],
+    });
+    *expr = Expr::Function(outer);
+}
+
+/// `(expr).field` → `get_field(expr, 'field')`: DataFusion plans dot access on a column only
+/// (PgJDBC's `(information_schema._pg_expandarray(i.indkey)).n`, `(result.KEYS).x`).
+fn field_access(expr: &mut Expr) {
+    use sqlparser::ast::AccessExpr;
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else { return };
+    let [AccessExpr::Dot(Expr::Identifier(field))] = access_chain.as_slice() else { return };
+    if !matches!(root.as_ref(), Expr::Nested(_)) {
+        return;
+    }
+    let field = field.value.to_ascii_lowercase();
+    let root = std::mem::replace(root.as_mut(), Expr::value(Value::Null));
+    let arg = |e: Expr| sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e));
+    *expr = Expr::Function(sqlparser::ast::Function {
+        name: sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("get_field")]),
+        uses_odbc_syntax: false,
+        parameters: sqlparser::ast::FunctionArguments::None,
+        args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![arg(root), arg(Expr::value(Value::SingleQuotedString(field)))],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    });
+}
+
+/// `col = 'array_in'::regproc` (PgJDBC's TypeInfoCache and getTypeInfo), which
+/// datafusion-pg-catalog turns into `col = (SELECT oid FROM pg_catalog.pg_proc WHERE proname =
+/// 'array_in')` → `col = 'array_in'`: the crate's `regproc` columns (`pg_type.typinput`…) hold
+/// function names, not OIDs.
+fn regproc_by_name(expr: &mut Expr) {
+    let Expr::BinaryOp { right, .. } = expr else { return };
+    let Expr::Subquery(query) = right.as_ref() else { return };
+    let text = query.to_string();
+    let Some(name) = text.strip_prefix("SELECT oid FROM pg_catalog.pg_proc WHERE proname = '").and_then(|t| t.strip_suffix('\'')) else {
+        return;
+    };
+    if name.contains('\'') {
+        return;
+    }
+    **right = Expr::value(Value::SingleQuotedString(name.to_owned()));
 }
 
 /// `LIKE 'pg/_%' ESCAPE '/'` (SQLAlchemy's schema listing) → `LIKE 'pg\_%'`: DataFusion knows

@@ -129,7 +129,20 @@ fn batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
 /// `schema` with every field nullable (and `extra` Utf8 fields added), so rows can leave
 /// columns out.
 fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
-    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    // Key arrays are int2[] / int2vector: lists, so `unnest(conkey)` and `indoption[i]` work.
+    let is_key_array = |n: &str| matches!(n, "conkey" | "confkey" | "indkey" | "indoption" | "indcollation" | "indclass");
+    let mut fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let f = f.as_ref().clone().with_nullable(true);
+            if is_key_array(f.name()) {
+                f.with_data_type(ArrowType::List(Arc::new(Field::new_list_field(ArrowType::Int16, true))))
+            } else {
+                f
+            }
+        })
+        .collect();
     for name in extra {
         if schema.field_with_name(name).is_err() {
             fields.push(Field::new(*name, ArrowType::Utf8, true));

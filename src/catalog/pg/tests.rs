@@ -261,3 +261,20 @@ async fn exact_column_types() {
         ]
     );
 }
+
+#[tokio::test]
+async fn pgjdbc_get_primary_keys() {
+    let keys = run(&pgjdbc(include_str!("recorded/pgjdbc_get_primary_keys.sql"))).await;
+    assert_eq!(keys, ["NULL|default_database|orders|order_id|1|orders_pkey"]);
+}
+
+#[tokio::test]
+async fn pgjdbc_type_lookups_by_regproc() {
+    let arrays = run(
+        "SELECT t.typname FROM pg_catalog.pg_type t WHERE t.typinput = 'array_in'::regproc AND t.typname = '_int4'",
+    )
+    .await;
+    assert_eq!(arrays, ["_int4"]);
+    let intervals = run("SELECT t.typname FROM pg_catalog.pg_type t WHERE t.typinput = 'interval_in'::regproc").await;
+    assert_eq!(intervals, ["interval"]);
+}
