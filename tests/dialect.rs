@@ -2,36 +2,10 @@
 //! query needs a rewrite of `flinkwire::dialect` and must answer what PostgreSQL answers.
 //! `FLINKWIRE_TEST_GATEWAY=http://127.0.0.1:48083 cargo test --test dialect -- --include-ignored`.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
-use flinkwire::config::{Config, Overrides};
-use flinkwire::server::{serve, ServerContext};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
-
-async fn start_server() -> SocketAddr {
-    let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY").expect("FLINKWIRE_TEST_GATEWAY is not set");
-    let overrides = Overrides { listen: Some("127.0.0.1:0".parse().unwrap()), gateway_url: Some(gateway) };
-    let config = Config::load(None, &overrides).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let ctx = Arc::new(ServerContext::new(config).unwrap());
-    tokio::spawn(async move {
-        let (_keep, mut stop) = tokio::sync::watch::channel(false);
-        serve(listener, ctx, &mut stop).await.unwrap();
-    });
-    addr
-}
-
-async fn connect() -> Client {
-    let addr = start_server().await;
-    let (client, connection) =
-        tokio_postgres::connect(&format!("host={} port={} user=test dbname=default_catalog", addr.ip(), addr.port()), NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    client
-}
+use common::connect;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 /// Every row of a simple query as text values joined by `|`.
 async fn rows(client: &Client, sql: &str) -> Vec<String> {

@@ -2,52 +2,15 @@
 //! Flink session cluster. `scripts/test.sh` starts Flink and the agent and sets
 //! `FLINKWIRE_TEST_GATEWAY`; these tests are ignored in a plain `cargo test`.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use flinkwire::config::{Config, Overrides, UserConfig};
-use flinkwire::server::{serve, ServerContext};
+use common::{connect, start_server_with, test_config};
+use flinkwire::config::UserConfig;
 use rust_decimal::Decimal;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
-
-/// The configuration for a test server against the test gateway.
-fn test_config() -> Config {
-    let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY")
-        .expect("FLINKWIRE_TEST_GATEWAY is not set: run scripts/test.sh (it starts Flink and the agent)");
-    let overrides = Overrides { listen: Some("127.0.0.1:0".parse().unwrap()), gateway_url: Some(gateway) };
-    Config::load(None, &overrides).unwrap()
-}
-
-/// Starts flinkwire on an ephemeral port against the test gateway.
-async fn start_server() -> SocketAddr {
-    start_server_with(test_config()).await
-}
-
-async fn start_server_with(config: Config) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let ctx = Arc::new(ServerContext::new(config).unwrap());
-    tokio::spawn(async move {
-        let (_keep, mut stop) = tokio::sync::watch::channel(false);
-        serve(listener, ctx, &mut stop).await.unwrap();
-    });
-    addr
-}
-
-async fn connect() -> Client {
-    let addr = start_server().await;
-    let (client, connection) = tokio_postgres::connect(
-        &format!("host={} port={} user=test dbname=default_catalog", addr.ip(), addr.port()),
-        NoTls,
-    )
-    .await
-    .unwrap();
-    tokio::spawn(connection);
-    client
-}
 
 /// The text values of the first row of a simple query.
 async fn simple_row(client: &Client, sql: &str) -> Vec<Option<String>> {
