@@ -16,3 +16,18 @@ pub use client::GatewayClient;
 pub use error::BackendError;
 pub use operation::{Operation, Page};
 pub use session::GatewaySession;
+
+/// Runs a close request in the background from a `Drop` (which cannot await), logging failure.
+/// Outside a tokio runtime (process teardown) there is nothing left to close it with.
+fn close_in_background<F>(what: String, close: F)
+where
+    F: std::future::Future<Output = Result<(), BackendError>> + Send + 'static,
+{
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(async move {
+            if let Err(err) = close.await {
+                tracing::warn!(cause = %err, "closing {what} failed");
+            }
+        });
+    }
+}

@@ -6,7 +6,7 @@ use flinkwire_protocol::rest::{
     ColumnInfo, FetchResultsResponse, ResultKind, ResultType, RowData,
 };
 use reqwest::Method;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use super::client::GatewayClient;
 use super::error::BackendError;
@@ -118,13 +118,9 @@ impl Drop for Operation {
             return;
         }
         let (client, path) = (self.client.clone(), self.base_path.clone());
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Err(err) = close_operation(&client, &path).await {
-                    warn!(operation = %path, cause = %err, "closing SQL Gateway operation failed");
-                }
-            });
-        }
+        super::close_in_background(format!("SQL Gateway operation {path}"), async move {
+            close_operation(&client, &path).await
+        });
     }
 }
 

@@ -132,13 +132,9 @@ impl Drop for GatewaySession {
             return;
         }
         let (client, handle) = (self.client.clone(), self.handle.clone());
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Err(err) = close_session(&client, &handle).await {
-                    warn!(session = %handle, cause = %err, "closing SQL Gateway session failed");
-                }
-            });
-        }
+        super::close_in_background(format!("SQL Gateway session {handle}"), async move {
+            close_session(&client, &handle).await
+        });
     }
 }
 

@@ -254,42 +254,34 @@ impl RowSet {
             drop(operation);
             return Ok(Outcome::Done);
         }
-        let schema = Arc::new(ResultSchema::from_columns(&page.columns).map_err(ResultError::Convert)?);
-        let finished = page.end_of_stream;
-        let pump = (!finished).then(|| Pump::spawn(operation));
-        Ok(Outcome::Rows(RowSet {
-            columns: page.columns,
-            schema,
-            mode: ResultMode::Append,
-            pump,
-            first: Some(page.rows),
-            current: None,
-            finished,
-            job_id: page.job_id,
-            table: None,
-            table_out: None,
-            max_rows: 0,
-            counted: 0,
-            truncated: None,
-            deadline: None,
-            cancel: None,
-            local: false,
-        }))
+        let pump = (!page.end_of_stream).then(|| Pump::spawn(operation));
+        Ok(Outcome::Rows(Self::new(page.columns, page.rows, pump, page.job_id, false)?))
     }
 
     /// Rows answered by flinkwire itself (no gateway operation behind them), in the gateway's
     /// JSON shape so they are typed and encoded exactly like Flink's.
     pub fn local(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
-        let schema = Arc::new(ResultSchema::from_columns(columns).map_err(ResultError::Convert)?);
+        Self::new(columns.to_vec(), rows, None, None, true)
+    }
+
+    /// A result whose first page is `first`; `pump` brings the rest (none: finished).
+    fn new(
+        columns: Vec<ColumnInfo>,
+        first: Vec<RowData>,
+        pump: Option<Pump>,
+        job_id: Option<String>,
+        local: bool,
+    ) -> Result<Self, ResultError> {
+        let schema = Arc::new(ResultSchema::from_columns(&columns).map_err(ResultError::Convert)?);
         Ok(RowSet {
-            columns: columns.to_vec(),
+            columns,
             schema,
             mode: ResultMode::Append,
-            pump: None,
-            first: Some(rows),
+            finished: pump.is_none(),
+            pump,
+            first: Some(first),
             current: None,
-            finished: true,
-            job_id: None,
+            job_id,
             table: None,
             table_out: None,
             max_rows: 0,
@@ -297,7 +289,7 @@ impl RowSet {
             truncated: None,
             deadline: None,
             cancel: None,
-            local: true,
+            local,
         })
     }
 

@@ -12,7 +12,9 @@ run '\dn' | grep -qx 'shop|postgres' || fail '\dn lists shop'
 [ "$(run '\dv' | cut -d'|' -f1-3)" = "shop|big_orders|view" ] || fail '\dv'
 d=$(run '\d orders')
 echo "$d" | grep -q '^order_id|bigint||not null|' || fail "\\d orders: $d"
-echo "$d" | grep -q '^ts|timestamp without time zone|' || fail "\\d orders: $d"
+echo "$d" | grep -q '^product|character varying(20)|' || fail "\\d orders: $d"
+echo "$d" | grep -q '^amount|numeric(10,2)|' || fail "\\d orders: $d"
+echo "$d" | grep -q '^ts|timestamp(3) without time zone|' || fail "\\d orders: $d"
 run '\df' >/dev/null || fail '\df'
 [ "$(run 'SELECT "order_id" FROM "shop"."orders" ORDER BY "order_id" LIMIT 2' | tr '\n' ' ')" = "1 2 " ] || fail 'generated query'
 echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\df, quoted query)"
