@@ -241,3 +241,21 @@ async fn init_sql_preloads_tables_and_unreachable_gateway_is_08001() {
         .expect("no gateway, no connection");
     assert_eq!(err.code(), Some(&SqlState::SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION), "{err:?}");
 }
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn untyped_parameters_take_their_type_from_the_context() {
+    let client = connect().await;
+    // node-postgres style: no parameter types, text values. As a string the value would be
+    // refused by Flink (INTEGER = CHAR); like PostgreSQL, the comparison makes it a number.
+    let stmt = client
+        .prepare_typed("SELECT COUNT(*) AS c FROM (VALUES (1), (2), (3)) AS t(x) WHERE x >= $1", &[Type::UNKNOWN])
+        .await
+        .unwrap();
+    let row = client.query_one(&stmt, &[&"2"]).await.unwrap();
+    assert_eq!(row.get::<_, i64>("c"), 2);
+    // In a string context the value stays a string, quotes and all.
+    let stmt = client.prepare_typed("SELECT CONCAT('<', $1, '>') AS s", &[Type::UNKNOWN]).await.unwrap();
+    let row = client.query_one(&stmt, &[&"0'7"]).await.unwrap();
+    assert_eq!(row.get::<_, String>("s"), "<0'7>");
+}

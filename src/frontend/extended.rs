@@ -91,6 +91,56 @@ impl QueryParser for StatementParser {
     }
 }
 
+/// A portal's bound parameters with their types and formats.
+fn portal_values(portal: &Portal<Arc<PreparedStatement>>) -> Vec<ParamValue<'_>> {
+    portal
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, value)| ParamValue {
+            oid: portal.statement.parameter_types.get(i).cloned().flatten().map_or(0, |t| t.oid()),
+            format: if portal.parameter_format.is_binary(i) { ParamFormat::Binary } else { ParamFormat::Text },
+            bytes: value.as_deref(),
+        })
+        .collect()
+}
+
+/// Whether Flink refused to compare or combine a string with a number.
+fn is_string_number_mismatch(err: &PgWireError) -> bool {
+    matches!(err, PgWireError::UserError(info)
+        if info.message.contains("implicit type conversion") || info.message.contains("Cannot apply"))
+}
+
+/// The values with every untyped text parameter that is a number typed as one (`int8` for
+/// integers, `numeric` otherwise); `None` when there is no such parameter.
+fn untyped_numbers_as_numeric<'a>(values: &[ParamValue<'a>]) -> Option<Vec<ParamValue<'a>>> {
+    let mut changed = false;
+    let typed = values
+        .iter()
+        .map(|v| {
+            let text = v.bytes.and_then(|b| std::str::from_utf8(b).ok()).map(str::trim);
+            let oid = match text {
+                Some(t)
+                    if matches!(v.oid, params::oid::UNSPECIFIED | params::oid::UNKNOWN)
+                        && v.format == ParamFormat::Text =>
+                {
+                    if t.parse::<i64>().is_ok() {
+                        params::oid::INT8
+                    } else if t.parse::<f64>().is_ok_and(f64::is_finite) && !t.contains(['e', 'E']) {
+                        params::oid::NUMERIC
+                    } else {
+                        v.oid
+                    }
+                }
+                _ => v.oid,
+            };
+            changed |= oid != v.oid;
+            ParamValue { oid, ..*v }
+        })
+        .collect();
+    changed.then_some(typed)
+}
+
 /// The one column a job-submitting statement answers with.
 fn job_fields() -> Vec<FieldInfo> {
     vec![FieldInfo::new("job id".to_owned(), None, None, Type::TEXT, FieldFormat::Text)]
@@ -118,24 +168,25 @@ impl Connection {
                 return Ok(Outcome::Rows(rows));
             }
         }
-        let sql = self.portal_sql(portal)?;
-        self.run_guarded(&sql, &stmt.kind).await
+        let values = portal_values(portal);
+        let sql = params::inline_params(&stmt.sql, &values).map_err(param_error)?;
+        match self.run_guarded(&sql, &stmt.kind).await {
+            Err(err) if is_string_number_mismatch(&err) => {
+                // PostgreSQL types an untyped parameter by its context (`id = $1` makes it an
+                // integer); Flink does not compare strings with numbers. Untyped values that are
+                // numbers are retried once as numeric literals.
+                let Some(numeric) = untyped_numbers_as_numeric(&values) else { return Err(err) };
+                let retry = params::inline_params(&stmt.sql, &numeric).map_err(param_error)?;
+                tracing::debug!(sql = %retry, "retrying with untyped numeric parameters as numbers");
+                self.run_guarded(&retry, &stmt.kind).await
+            }
+            other => other,
+        }
     }
 
     /// A portal's SQL with its bound parameters inlined.
     fn portal_sql(&self, portal: &Portal<Arc<PreparedStatement>>) -> PgWireResult<String> {
-        let stmt = &portal.statement.statement;
-        let values: Vec<ParamValue<'_>> = portal
-            .parameters
-            .iter()
-            .enumerate()
-            .map(|(i, value)| ParamValue {
-                oid: portal.statement.parameter_types.get(i).cloned().flatten().map_or(0, |t| t.oid()),
-                format: if portal.parameter_format.is_binary(i) { ParamFormat::Binary } else { ParamFormat::Text },
-                bytes: value.as_deref(),
-            })
-            .collect();
-        params::inline_params(&stmt.sql, &values).map_err(param_error)
+        params::inline_params(&portal.statement.statement.sql, &portal_values(portal)).map_err(param_error)
     }
 
     /// The columns of a `FETCH` statement (the cursor's), for Describe.

@@ -170,6 +170,63 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ctx.register_udf(udf);
     }
     ctx.register_udf(ScalarUDF::new_from_impl(ExpandArray::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(Subscripts::new()));
+}
+
+/// `flinkwire_subscripts(array)` → `[1, 2, … len]` (NULL for NULL): with `unnest`, what
+/// `generate_subscripts(array, 1)` returns (SQLAlchemy's get_pk_constraint and get_indexes; see
+/// `rules.rs`). Every array flinkwire has is one-dimensional.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Subscripts {
+    signature: Signature,
+}
+
+impl Subscripts {
+    fn new() -> Self {
+        Self { signature: Signature::any(1, Volatility::Immutable) }
+    }
+}
+
+impl ScalarUDFImpl for Subscripts {
+    fn name(&self) -> &str {
+        "flinkwire_subscripts"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Int32, true))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::ListBuilder;
+        use datafusion::arrow::array::Int32Builder;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let input = &arrays[0];
+        let mut builder = ListBuilder::new(Int32Builder::new());
+        for row in 0..input.len() {
+            let len = match input.data_type() {
+                _ if input.is_null(row) => None,
+                DataType::List(_) => Some(input.as_list::<i32>().value(row).len()),
+                DataType::LargeList(_) => Some(input.as_list::<i64>().value(row).len()),
+                DataType::FixedSizeList(_, n) => Some(*n as usize),
+                DataType::Utf8 => Some(
+                    input.as_string::<i32>().value(row).trim_matches(['{', '}']).split([',', ' ']).filter(|v| !v.trim().is_empty()).count(),
+                ),
+                _ => None,
+            };
+            match len {
+                Some(len) => {
+                    builder.values().append_values(&(1..=len as i32).collect::<Vec<_>>(), &vec![true; len]);
+                    builder.append(true);
+                }
+                None => builder.append(false),
+            }
+        }
+        Ok(ColumnarValue::Array(std::sync::Arc::new(builder.finish())))
+    }
 }
 
 /// `flinkwire_expandarray(int2[])` → list of `{x, n}` (element, 1-based position): with

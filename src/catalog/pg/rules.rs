@@ -23,6 +23,7 @@ impl VisitorMut for Rules {
             aggregate_scalar_subquery(query);
         }
         expand_array(expr);
+        generate_subscripts(expr);
         field_access(expr);
         regproc_by_name(expr);
         ControlFlow::Continue(())
@@ -91,6 +92,31 @@ fn expand_array(expr: &mut Expr) {
         clauses: vec![],
     });
     *expr = Expr::Function(outer);
+}
+
+/// `generate_subscripts(a, dim)` (a set-returning function; SQLAlchemy's get_pk_constraint and
+/// get_indexes, next to `unnest(a)` in the same select list) → `unnest(flinkwire_subscripts(a))`:
+/// DataFusion zips several `unnest`s of a select list row by row, as PostgreSQL does with
+/// set-returning functions. flinkwire's arrays are one-dimensional, so `dim` is 1.
+fn generate_subscripts(expr: &mut Expr) {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName};
+    let Expr::Function(f) = expr else { return };
+    if !f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts")) {
+        return;
+    }
+    let FunctionArguments::List(list) = &f.args else { return };
+    if list.args.len() != 2 {
+        return;
+    }
+    let array = list.args[0].clone();
+    let call = |name: &str, arg: FunctionArg| {
+        let mut g = f.clone();
+        g.name = ObjectName::from(vec![Ident::new(name)]);
+        g.args = FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args: vec![arg], clauses: vec![] });
+        Expr::Function(g)
+    };
+    let inner = call("flinkwire_subscripts", array);
+    *expr = call("unnest", FunctionArg::Unnamed(FunctionArgExpr::Expr(inner)));
 }
 
 /// `(expr).field` → `get_field(expr, 'field')`: DataFusion plans dot access on a column only

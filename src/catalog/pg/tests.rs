@@ -278,3 +278,42 @@ async fn pgjdbc_type_lookups_by_regproc() {
     let intervals = run("SELECT t.typname FROM pg_catalog.pg_type t WHERE t.typinput = 'interval_in'::regproc").await;
     assert_eq!(intervals, ["interval"]);
 }
+
+/// SQLAlchemy 2.0 PGDialect reflection SQL, recorded from psycopg 3 against flinkwire (schema
+/// `shop` and the OID of `orders` there; `default_database` and this snapshot's OID here).
+async fn sqlalchemy(sql: &str) -> String {
+    let oid = run("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = 'orders'").await.remove(0);
+    pgjdbc(sql).replace("16465", &oid)
+}
+
+#[tokio::test]
+async fn sqlalchemy_get_pk_constraint_and_indexes() {
+    // generate_subscripts(indkey, 1) next to unnest(indkey): the key columns in order.
+    assert_eq!(run("SELECT generate_subscripts(indkey, 1) AS i, unnest(indkey) AS k FROM pg_catalog.pg_index").await, ["1|1"]);
+    eprintln!("OID {:?}", run("SELECT c.oid, c.relname FROM pg_catalog.pg_class c WHERE c.relname = 'orders'").await);
+    eprintln!("CON {:?}", run("SELECT conrelid, conindid, conname FROM pg_catalog.pg_constraint").await);
+    eprintln!("IDX {:?}", run("SELECT indexrelid, indrelid FROM pg_catalog.pg_index").await);
+    let pk = run(&sqlalchemy(include_str!("recorded/sqlalchemy_get_pk_constraint.sql")).await).await;
+    assert_eq!(pk.len(), 1, "{pk:?}");
+    assert!(pk[0].contains("|[\"order_id\"]|orders_pkey|") || pk[0].contains("|{order_id}|orders_pkey|") || pk[0].contains("order_id"), "{pk:?}");
+    assert!(pk[0].contains("orders_pkey"), "{pk:?}");
+    // The primary key's index is left out (`NOT indisprimary`): no other index.
+    let indexes = run(&sqlalchemy(include_str!("recorded/sqlalchemy_get_indexes.sql")).await).await;
+    assert_eq!(indexes, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn sqlalchemy_get_columns() {
+    // Correlated scalar subqueries inside CASE (defaults, identity, collation): no defaults,
+    // identity columns or column collations in Flink.
+    let columns = run(&sqlalchemy(include_str!("recorded/sqlalchemy_get_columns.sql")).await).await;
+    assert_eq!(
+        columns,
+        [
+            "order_id|bigint|NULL|true|orders|NULL||NULL|NULL",
+            "product|character varying(20)|NULL|false|orders|NULL||NULL|NULL",
+            "amount|numeric(10,2)|NULL|false|orders|NULL||NULL|NULL",
+            "ts|timestamp(3) without time zone|NULL|false|orders|NULL||NULL|NULL"
+        ]
+    );
+}
