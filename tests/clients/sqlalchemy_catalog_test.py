@@ -11,7 +11,7 @@ port = os.environ.get("PGPORT", "5433")
 engine = create_engine(f"postgresql+psycopg://test@127.0.0.1:{port}/demo")
 failures, passed, gaps = [], [], []
 # Known gaps (docs/bi-compatibility.md): reported, not failed. Remove a name once it works.
-KNOWN_GAPS = {"columns", "pk", "indexes"}
+KNOWN_GAPS = set()
 
 
 def check(name, got, want):
@@ -47,7 +47,7 @@ step("comment", lambda: check("comment", insp.get_table_comment("orders", schema
 
 
 def core_select():
-    # Declared, not reflected (column reflection is a known gap): the SQL is SQLAlchemy's own.
+    # Declared, not reflected (get_columns is checked above): the SQL is SQLAlchemy's own.
     from sqlalchemy import BigInteger, Column, String
     orders = Table("orders", MetaData(), Column("order_id", BigInteger), Column("product", String(20)), schema="shop")
     query = select(orders.c.order_id, orders.c.product).where(orders.c.order_id <= 3).order_by(orders.c.order_id)

@@ -20,13 +20,34 @@ impl VisitorMut for Rules {
             like_escape(pattern, escape_char);
         }
         if let Expr::Subquery(query) = expr {
-            aggregate_scalar_subquery(query);
+            if over_empty_catalog(query) {
+                *expr = Expr::value(Value::Null);
+            } else {
+                aggregate_scalar_subquery(query);
+            }
         }
         expand_array(expr);
         generate_subscripts(expr);
         field_access(expr);
         regproc_by_name(expr);
         ControlFlow::Continue(())
+    }
+}
+
+/// Whether a scalar subquery reads a catalog that has no rows for Flink tables: `pg_attrdef`
+/// (Flink columns have no defaults), `pg_sequence` (no identity columns), `pg_collation` looked
+/// up by a column's collation (every `attcollation` is 0). SQLAlchemy's get_columns asks these
+/// with correlated subqueries inside CASE, which DataFusion cannot plan; their answer is NULL.
+fn over_empty_catalog(query: &sqlparser::ast::Query) -> bool {
+    use sqlparser::ast::{SetExpr, TableFactor};
+    let SetExpr::Select(select) = query.body.as_ref() else { return false };
+    let [from] = select.from.as_slice() else { return false };
+    let TableFactor::Table { name, .. } = &from.relation else { return false };
+    let Some(table) = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()) else { return false };
+    match table.as_str() {
+        "pg_attrdef" | "pg_sequence" => true,
+        "pg_collation" => select.selection.as_ref().is_some_and(|w| w.to_string().contains(".attcollation")),
+        _ => false,
     }
 }
 

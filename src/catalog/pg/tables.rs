@@ -3,7 +3,7 @@
 //! - `pg_attribute`: `atttypid`/`atttypmod`/`attnotnull` from the Flink type
 //!   (`flinkwire_protocol::pg_types::pg_type`), so `format_type()` says `character varying(20)`,
 //!   `numeric(10,2)`, `timestamp(3) without time zone`; plus the columns of primary-key indexes;
-//! - `pg_class`: one index (relkind `i`, `<table>_pkey`) per primary key;
+//! - `pg_class`: one index (relkind `i`, `<table>_pkey`) per primary key; a NULL `reloptions`;
 //! - `pg_index`, `pg_constraint` (contype `p`): the primary keys (the crate's are empty);
 //! - `information_schema.columns` with PostgreSQL type names, lengths, precisions and the Flink
 //!   nullability; `information_schema.table_constraints` and `key_column_usage`.
@@ -597,7 +597,9 @@ impl SchemaProvider for PgCatalog {
             _ => return self.inner.table(name).await,
         };
         let Some(base) = self.inner.table(name).await? else { return Ok(None) };
-        let schema = nullable(&base.schema(), &[]);
+        // SQLAlchemy's get_indexes reads pg_class.reloptions (NULL: no storage options).
+        let extra: &[&str] = if kind == Kind::PgClass { &["reloptions"] } else { &[] };
+        let schema = nullable(&base.schema(), extra);
         // pg_index and pg_constraint are the crate's static (empty) tables: only the schema is
         // kept.
         let base = matches!(kind, Kind::PgClass | Kind::PgAttribute).then_some(base);
