@@ -177,7 +177,9 @@ fw_start_flink() {
         _fw_http_get "http://127.0.0.1:$rest_port/overview" | grep -q '"taskmanagers":[1-9]'; then
         return 0 # already running
     fi
+    touch "$run_dir/taskmanager.stop"
     _fw_stop_pidfile "$run_dir/taskmanager.pid"
+    _fw_stop_pidfile "$run_dir/taskmanager-jvm.pid"
     _fw_stop_pidfile "$run_dir/jobmanager.pid"
     _fw_port_free "$rest_port" || fw_die "port 127.0.0.1:$rest_port is already in use"
     local conf="$run_dir/flink-conf" rpc_port
@@ -244,10 +246,21 @@ EOF
         org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$conf" $jm_dyn \
         >"$run_dir/jobmanager.out" 2>&1 </dev/null) &
     echo $! >"$run_dir/jobmanager.pid"
+    # The TaskManager is supervised: Flink 2.3.0 kills the whole TaskManager on a fatal error in a
+    # task's exception handler (seen: a collect sink cancelled before it opened NPEs in close()),
+    # and a cluster without TaskManagers hangs every later query. Restart it, as a real
+    # deployment's supervisor (systemd, Kubernetes) would.
+    rm -f "$run_dir/taskmanager.stop"
     # shellcheck disable=SC2086
-    (cd "$run_dir" && exec java $tm_jvm "${common[@]}" -Dlog.file="$run_dir/taskmanager.log" -cp "$cp" \
-        org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$conf" $tm_dyn \
-        >"$run_dir/taskmanager.out" 2>&1 </dev/null) &
+    (cd "$run_dir" || exit 1
+     while [ ! -f "$run_dir/taskmanager.stop" ]; do
+         java $tm_jvm "${common[@]}" -Dlog.file="$run_dir/taskmanager.log" -cp "$cp" \
+             org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$conf" $tm_dyn \
+             >>"$run_dir/taskmanager.out" 2>&1 </dev/null &
+         echo $! >"$run_dir/taskmanager-jvm.pid"
+         wait $! || true
+         [ -f "$run_dir/taskmanager.stop" ] || { echo "[flinkwire] TaskManager exited; restarting" >>"$run_dir/taskmanager.out"; sleep 1; }
+     done) &
     echo $! >"$run_dir/taskmanager.pid"
     local deadline=$((SECONDS + ${FW_FLINK_START_TIMEOUT:-90}))
     while [ $SECONDS -lt $deadline ]; do
@@ -306,8 +319,10 @@ EOF
 fw_stop_all() {
     local run_dir="${1:?usage: fw_stop_all RUN_DIR}" f
     [ -d "$run_dir" ] || return 0
-    # The agent first (it cancels its jobs on the cluster), then the TaskManager, then the JobManager.
-    for f in "$run_dir/agent.pid" "$run_dir/taskmanager.pid" "$run_dir/jobmanager.pid" "$run_dir"/*.pid; do
+    # The agent first (it cancels its jobs on the cluster), then the TaskManager (its supervisor
+    # first, so it does not restart it), then the JobManager.
+    touch "$run_dir/taskmanager.stop"
+    for f in "$run_dir/agent.pid" "$run_dir/taskmanager.pid" "$run_dir/taskmanager-jvm.pid" "$run_dir/jobmanager.pid" "$run_dir"/*.pid; do
         [ -f "$f" ] && _fw_stop_pidfile "$f"
     done
     return 0

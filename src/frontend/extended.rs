@@ -91,6 +91,19 @@ impl QueryParser for StatementParser {
     }
 }
 
+/// A query that has `sql`'s columns and no rows, for learning the columns at Describe time: it
+/// finishes at once, even over an unbounded source. Statements that cannot be a subquery
+/// (SHOW, DESCRIBE, EXPLAIN) are returned unchanged.
+fn schema_only(sql: &str) -> String {
+    let first = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
+    if matches!(first.as_str(), "SELECT" | "WITH" | "VALUES") {
+        // The newline keeps a trailing `-- comment` from swallowing the closing parenthesis.
+        format!("SELECT * FROM (\n{sql}\n) AS flinkwire_describe WHERE FALSE")
+    } else {
+        sql.to_owned()
+    }
+}
+
 /// A portal's bound parameters with their types and formats.
 fn portal_values(portal: &Portal<Arc<PreparedStatement>>) -> Vec<ParamValue<'_>> {
     portal
@@ -228,13 +241,22 @@ impl ExtendedQueryHandler for Connection {
         let fields = match &stmt.kind {
             StatementKind::Query => {
                 let oids: Vec<u32> = param_types.iter().map(Type::oid).collect();
-                let sql = if count == 0 { stmt.sql.clone() } else { params::inline_typed_nulls(&stmt.sql, &oids).map_err(param_error)? };
+                let sql = if count == 0 {
+                    stmt.sql.clone()
+                } else {
+                    schema_only(&params::inline_typed_nulls(&stmt.sql, &oids).map_err(param_error)?)
+                };
                 match self.run_guarded(&sql, &stmt.kind).await? {
                     Outcome::Done => vec![],
-                    Outcome::Rows(rows) => {
+                    Outcome::Rows(mut rows) => {
                         let fields = rows.fields(&Format::UnifiedText);
                         if count == 0 {
                             *stmt.described.lock().unwrap_or_else(|p| p.into_inner()) = Some(rows);
+                        } else {
+                            // Let the (empty, bounded) job finish rather than cancel it while it
+                            // starts: Flink 2.3.0's collect sink can fail fatally when cancelled
+                            // before it opened, taking its TaskManager down.
+                            while rows.next_rows(0, &Format::UnifiedText).await?.is_some() {}
                         }
                         fields
                     }
