@@ -41,16 +41,29 @@ fn fields(row: &DataRow) -> Vec<Option<&[u8]>> {
     out
 }
 
-/// One line of COPY text format (with its newline).
-fn text_line<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, o: &CopyOptions, out: &mut BytesMut) {
+/// One line of COPY output (with its newline): fields joined by the delimiter, NULL as the null
+/// string, every other value written by `write_value` (the text and CSV formats differ only there).
+fn line<'a>(
+    values: impl Iterator<Item = Option<&'a [u8]>>,
+    o: &CopyOptions,
+    out: &mut BytesMut,
+    mut write_value: impl FnMut(&[u8], &CopyOptions, &mut BytesMut),
+) {
     for (i, value) in values.enumerate() {
         if i > 0 {
             out.put_u8(o.delimiter);
         }
-        let Some(value) = value else {
-            out.put_slice(o.null.as_bytes());
-            continue;
-        };
+        match value {
+            None => out.put_slice(o.null.as_bytes()),
+            Some(value) => write_value(value, o, out),
+        }
+    }
+    out.put_u8(b'\n');
+}
+
+/// One line of COPY text format (with its newline).
+fn text_line<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, o: &CopyOptions, out: &mut BytesMut) {
+    line(values, o, out, |value, o, out| {
         for &b in value {
             match b {
                 b'\\' => out.put_slice(b"\\\\"),
@@ -67,26 +80,18 @@ fn text_line<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, o: &CopyOptions
                 b => out.put_u8(b),
             }
         }
-    }
-    out.put_u8(b'\n');
+    });
 }
 
 /// One line of CSV (with its newline): quoted when needed, NULL as the (unquoted) null string.
 fn csv_line<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, o: &CopyOptions, out: &mut BytesMut) {
-    for (i, value) in values.enumerate() {
-        if i > 0 {
-            out.put_u8(o.delimiter);
-        }
-        let Some(value) = value else {
-            out.put_slice(o.null.as_bytes());
-            continue;
-        };
+    line(values, o, out, |value, o, out| {
         let needs_quotes = value == o.null.as_bytes()
             || value == b"\\."
             || value.iter().any(|&b| b == o.delimiter || b == o.quote || b == b'\n' || b == b'\r' || b == o.escape);
         if !needs_quotes {
             out.put_slice(value);
-            continue;
+            return;
         }
         out.put_u8(o.quote);
         for &b in value {
@@ -96,8 +101,7 @@ fn csv_line<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, o: &CopyOptions,
             out.put_u8(b);
         }
         out.put_u8(o.quote);
-    }
-    out.put_u8(b'\n');
+    });
 }
 
 /// Encodes one row for COPY in the given format.
