@@ -1,5 +1,14 @@
-//! The emulation against a known snapshot, with the introspection SQL psql 15 sends (recorded
-//! with `psql -E`).
+//! The emulation against a known snapshot, with the introspection SQL clients send: psql 15
+//! (recorded with `psql -E`), PgJDBC and SQLAlchemy here; one module per other client, each with
+//! its SQL under `recorded/` and where it came from.
+
+mod dbeaver;
+mod grafana;
+mod metabase;
+mod npgsql;
+mod psqlodbc;
+mod psql_more;
+mod pgjdbc_more;
 
 use std::sync::Arc;
 
@@ -24,7 +33,8 @@ fn table(name: &str, kind: TableKind, columns: Vec<ColumnMeta>, pk: &[&str]) -> 
     }
 }
 
-/// `default_catalog` (`default_database`: table `orders` with a primary key, view
+/// `default_catalog` (`default_database`: table `orders` with a primary key and comments on
+/// the table and on `product`, view
 /// `big_orders`; `sales`: table `customers`) and an empty `other_catalog`.
 pub(crate) fn demo_snapshot() -> MetadataSnapshot {
     let mut snapshot = MetadataSnapshot::empty("default", None);
@@ -33,12 +43,13 @@ pub(crate) fn demo_snapshot() -> MetadataSnapshot {
         TableKind::Table,
         vec![
             column("order_id", LogicalType::BigInt, false),
-            column("product", LogicalType::VarChar { length: 20 }, true),
+            ColumnMeta { comment: Some("what was sold".into()), ..column("product", LogicalType::VarChar { length: 20 }, true) },
             column("amount", LogicalType::Decimal { precision: 10, scale: 2 }, true),
             column("ts", LogicalType::Timestamp { precision: 3, kind: TimestampKind::Regular }, true),
         ],
         &["order_id"],
     );
+    let orders = TableMeta { comment: Some("one row per order".into()), ..orders };
     let big = table(
         "big_orders",
         TableKind::View,

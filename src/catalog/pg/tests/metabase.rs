@@ -1,0 +1,4 @@
+//! (to be filled)
+
+#[allow(unused_imports)]
+use super::*;
