@@ -1,7 +1,8 @@
 //! Loads a [`MetadataSnapshot`] through the SQL Gateway, in a dedicated session that already
 //! has the environment applied: `SHOW CATALOGS`, `USE CATALOG` + `SHOW DATABASES`, `USE` +
-//! `SHOW TABLES` / `SHOW VIEWS`, `DESCRIBE` per table, `SHOW CREATE VIEW` per view, `SHOW
-//! FUNCTIONS` / `SHOW USER FUNCTIONS`.
+//! `SHOW TABLES` / `SHOW VIEWS`, `DESCRIBE` per table (columns, their comments, the primary key),
+//! `SHOW CREATE TABLE` / `SHOW CREATE VIEW` per table / view (the table comment, the view's
+//! query), `SHOW FUNCTIONS` / `SHOW USER FUNCTIONS`.
 //!
 //! An object that cannot be described (a table whose connector jar is missing, a catalog whose
 //! backing store is down) becomes a [`LoadProblem`]; the rest of the snapshot is still loaded.
@@ -118,10 +119,22 @@ async fn load_catalog(
             match session.query_text(&format!("DESCRIBE {object}")).await {
                 Ok(rows) => {
                     let mut table = table_from_describe(&name, kind, &rows);
-                    if kind == TableKind::View {
-                        if let Ok(rows) = session.query_text(&format!("SHOW CREATE VIEW {object}")).await {
-                            table.view_query = first_column(rows).into_iter().next().map(|ddl| view_query(&ddl));
+                    // Only DDL says the table comment; without it the table is still usable.
+                    let show = match kind {
+                        TableKind::View => "SHOW CREATE VIEW",
+                        TableKind::Table => "SHOW CREATE TABLE",
+                    };
+                    match session.query_text(&format!("{show} {object}")).await {
+                        Ok(rows) => {
+                            if let Some(ddl) = first_column(rows).into_iter().next() {
+                                table.comment = table_comment(&ddl);
+                                if kind == TableKind::View {
+                                    table.view_query = Some(view_query(&ddl));
+                                }
+                            }
                         }
+                        Err(e) if is_session_failure(&e) => return Err(e),
+                        Err(_) => {}
                     }
                     db.tables.push(table);
                 }
@@ -134,7 +147,8 @@ async fn load_catalog(
     Ok(meta)
 }
 
-/// Builds a table from `DESCRIBE` rows: `name, type, null, key, extras, watermark`.
+/// Builds a table from `DESCRIBE` rows: `name, type, null, key, extras, watermark` and, when a
+/// column has a comment, `comment`.
 pub fn table_from_describe(name: &str, kind: TableKind, rows: &[Vec<Option<String>>]) -> TableMeta {
     let cell = |row: &Vec<Option<String>>, i: usize| row.get(i).cloned().flatten().unwrap_or_default();
     let mut table = TableMeta {
@@ -163,7 +177,8 @@ pub fn table_from_describe(name: &str, kind: TableKind, rows: &[Vec<Option<Strin
         if !watermark.is_empty() {
             table.watermark = Some(WatermarkMeta { column: column.clone(), expression: watermark });
         }
-        table.columns.push(ColumnMeta { name: column, data_type, comment: None, kind: column_kind(&cell(row, 4)) });
+        let comment = Some(cell(row, 6)).filter(|c| !c.is_empty());
+        table.columns.push(ColumnMeta { name: column, data_type, comment, kind: column_kind(&cell(row, 4)) });
     }
     table
 }
@@ -184,6 +199,26 @@ fn column_kind(extras: &str) -> ColumnKind {
         return ColumnKind::Metadata { key, is_virtual };
     }
     ColumnKind::Physical
+}
+
+/// The comment of `SHOW CREATE TABLE` / `SHOW CREATE VIEW` output: Flink writes it on a line of
+/// its own after the column list, `COMMENT 'text'` with quotes doubled (column comments sit on
+/// the columns' lines).
+fn table_comment(ddl: &str) -> Option<String> {
+    let start = ddl.find("\nCOMMENT '")? + "\nCOMMENT '".len();
+    let mut out = String::new();
+    let mut chars = ddl[start..].chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+            } else {
+                return Some(out);
+            }
+        }
+        out.push(c);
+    }
+    None
 }
 
 /// The query of `CREATE VIEW … AS query` (the whole DDL when it does not look like that).
@@ -249,6 +284,19 @@ mod tests {
         assert!(!t.columns[3].data_type.nullable);
         assert_eq!(t.columns[4].kind, ColumnKind::Metadata { key: Some("partition".into()), is_virtual: true });
         assert_eq!(t.column("PART").unwrap().name, "part");
+    }
+
+    #[test]
+    fn comments_come_from_describe_and_ddl() {
+        // DESCRIBE of Flink 2.3 with a column comment: a 7th column.
+        let rows = vec![row(&["id", "BIGINT", "FALSE", "", "", "", ""]), row(&["name", "STRING", "TRUE", "", "", "", "who's it"])];
+        let t = table_from_describe("t", TableKind::Table, &rows);
+        assert_eq!(t.columns[0].comment, None);
+        assert_eq!(t.columns[1].comment.as_deref(), Some("who's it"));
+        // SHOW CREATE TABLE of Flink 2.3.
+        let ddl = "CREATE TABLE `demo`.`shop`.`orders` (\n  `product` VARCHAR(20) COMMENT 'what was sold'\n)\nCOMMENT 'one row ''per'' order'\nWITH (\n  'connector' = 'datagen'\n)\n";
+        assert_eq!(table_comment(ddl).as_deref(), Some("one row 'per' order"));
+        assert_eq!(table_comment("CREATE TABLE `t` (\n  `a` INT COMMENT 'x'\n)\nWITH (\n)"), None);
     }
 
     #[test]

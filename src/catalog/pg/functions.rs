@@ -1,5 +1,5 @@
 //! The client functions `datafusion-pg-catalog` leaves out: `version()`, `current_user`,
-//! `current_setting()`, `set_config()`, the `*_description()` and `pg_get_*def()` family,
+//! `current_setting()`, `set_config()`, `shobj_description()`, the `pg_get_*def()`s of objects Flink does not have,
 //! `pg_*_is_visible()`…
 
 use datafusion::arrow::array::{Array, AsArray};
@@ -25,6 +25,10 @@ enum Answer {
     Setting(Vec<(String, String)>),
     /// `set_config(name, value, is_local)`: the new value (the setting itself is not kept).
     SecondArgument,
+    /// A NULL bigint: a size flinkwire does not know (`pg_table_size()`…).
+    UnknownSize,
+    /// `pg_size_pretty(bigint)`, as PostgreSQL words it.
+    SizePretty,
     /// `to_regtype(name)`: the type's OID, NULL for a type PostgreSQL clients probe for but
     /// flinkwire does not have (`hstore`, `citext`…).
     TypeOid,
@@ -49,6 +53,32 @@ fn type_oid(name: &str) -> Option<i32> {
         other => other,
     };
     flinkwire_protocol::pg_types::ALL.iter().find(|t| t.name == canonical).map(|t| t.oid as i32)
+}
+
+/// PostgreSQL 16's `pg_size_pretty(bigint)`: bytes below 10 kB, then the unit that keeps the
+/// number below 20 × 1024, rounded half away from zero.
+fn size_pretty(size: i64) -> String {
+    // (unit, limit, rounded, unit bits)
+    const UNITS: [(&str, u64, bool, u32); 6] = [
+        ("bytes", 10 * 1024, false, 0),
+        ("kB", 20 * 1024 - 1, true, 10),
+        ("MB", 20 * 1024 - 1, true, 20),
+        ("GB", 20 * 1024 - 1, true, 30),
+        ("TB", 20 * 1024 - 1, true, 40),
+        ("PB", 20 * 1024 - 1, true, 50),
+    ];
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let mut size = size;
+    for (i, (name, limit, round, bits)) in UNITS.iter().enumerate() {
+        let last = i + 1 == UNITS.len();
+        if last || size.unsigned_abs() < *limit {
+            let shown = if *round { half_rounded(size) } else { size };
+            return format!("{shown} {name}");
+        }
+        let (_, _, next_round, next_bits) = UNITS[i + 1];
+        size /= 1i64 << (next_bits - bits - u32::from(next_round) + u32::from(*round));
+    }
+    unreachable!("the last unit always answers")
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -82,6 +112,7 @@ impl ScalarUDFImpl for ClientFunction {
         Ok(match self.answer {
             Answer::Bool(_) => DataType::Boolean,
             Answer::TypeOid => DataType::Int32,
+            Answer::UnknownSize => DataType::Int64,
             _ => DataType::Utf8,
         })
     }
@@ -107,6 +138,15 @@ impl ScalarUDFImpl for ClientFunction {
                 }
                 _ => Ok(ColumnarValue::Scalar(ScalarValue::Int32(None))),
             },
+            Answer::UnknownSize => Ok(ColumnarValue::Scalar(ScalarValue::Int64(None))),
+            Answer::SizePretty => {
+                let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+                let sizes = datafusion::arrow::compute::cast(&arrays[0], &DataType::Int64)?;
+                let sizes = sizes.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+                let words: datafusion::arrow::array::StringArray =
+                    (0..sizes.len()).map(|i| (!sizes.is_null(i)).then(|| size_pretty(sizes.value(i)))).collect();
+                Ok(ColumnarValue::Array(std::sync::Arc::new(words)))
+            }
             Answer::SecondArgument => Ok(args.args.get(1).cloned().unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
             Answer::Setting(settings) => {
                 let lookup = |name: Option<&str>| {
@@ -143,11 +183,7 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
     let null = || Answer::Text(None);
     for udf in [
         ClientFunction::new("version", &[0], Answer::Text(Some(version))),
-        ClientFunction::new("obj_description", &[1, 2], null()),
-        ClientFunction::new("col_description", &[2], null()),
         ClientFunction::new("shobj_description", &[2], null()),
-        ClientFunction::new("pg_get_viewdef", &[1, 2], null()),
-        ClientFunction::new("pg_get_indexdef", &[1, 3], null()),
         ClientFunction::new("pg_get_triggerdef", &[1, 2], null()),
         ClientFunction::new("pg_get_ruledef", &[1, 2], null()),
         ClientFunction::new("pg_get_function_result", &[1], null()),
@@ -157,6 +193,13 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("pg_type_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_function_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_is_in_recovery", &[0], Answer::Bool(false)),
+        // Flink tables have no size flinkwire could know (psql's `\dt+`, DBeaver's statistics).
+        ClientFunction::new("pg_table_size", &[1], Answer::UnknownSize),
+        ClientFunction::new("pg_relation_size", &[1, 2], Answer::UnknownSize),
+        ClientFunction::new("pg_total_relation_size", &[1], Answer::UnknownSize),
+        ClientFunction::new("pg_indexes_size", &[1], Answer::UnknownSize),
+        ClientFunction::new("pg_database_size", &[1], Answer::UnknownSize),
+        ClientFunction::new("pg_size_pretty", &[1], Answer::SizePretty),
         ClientFunction::new("has_function_privilege", &[2, 3], Answer::Bool(true)),
         ClientFunction::new("has_column_privilege", &[3, 4], Answer::Bool(true)),
         ClientFunction::new("set_config", &[3], Answer::SecondArgument),
@@ -314,5 +357,25 @@ pub fn register_session_functions(ctx: &SessionContext, facts: &SessionFacts) {
         ClientFunction::new("current_schema", &[0], Answer::Text(Some(facts.database.clone()))),
     ] {
         ctx.register_udf(udf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_are_worded_like_postgres() {
+        // Answers of PostgreSQL 16.
+        for (size, words) in [
+            (0, "0 bytes"),
+            (10239, "10239 bytes"),
+            (10240, "10 kB"),
+            (20971, "20 kB"),
+            (1_000_000, "977 kB"),
+            (123_456_789, "118 MB"),
+            (-10240, "-10 kB"),
+            (i64::MAX, "8192 PB"),
+        ] {
+            assert_eq!(super::size_pretty(size), words, "{size}");
+        }
     }
 }

@@ -12,6 +12,7 @@
 //! relation.
 
 mod functions;
+mod objects;
 mod route;
 mod rules;
 mod session;
@@ -114,7 +115,7 @@ impl Emulation {
 
     /// Runs one introspection statement against `snapshot`.
     pub async fn query(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str) -> Result<Answer, CatalogError> {
-        let ctx = self.context(snapshot, facts)?;
+        let ctx = self.context(snapshot, facts).await?;
         let key = (sql.to_owned(), facts.clone());
         if let Some(answer) = self.answers.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(answer.clone());
@@ -142,15 +143,18 @@ impl Emulation {
     }
 
     /// The context for this snapshot and session, from the cache when nothing changed.
-    fn context(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
-        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cached.as_ref() {
-            if Arc::ptr_eq(&c.snapshot, snapshot) && c.catalog == facts.catalog && c.user == facts.user {
-                return Ok(c.ctx.clone());
+    async fn context(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
+        {
+            let cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = cached.as_ref() {
+                if Arc::ptr_eq(&c.snapshot, snapshot) && c.catalog == facts.catalog && c.user == facts.user {
+                    return Ok(c.ctx.clone());
+                }
             }
         }
-        let ctx = build_context(snapshot, facts)?;
+        let ctx = build_context(snapshot, facts).await?;
         self.answers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
         *cached = Some(Cached { snapshot: snapshot.clone(), catalog: facts.catalog.clone(), user: facts.user.clone(), ctx: ctx.clone() });
         Ok(ctx)
     }
@@ -165,7 +169,7 @@ fn query_error(e: datafusion::error::DataFusionError) -> CatalogError {
 
 /// A DataFusion context holding the snapshot's current catalog as a database of empty tables,
 /// with pg_catalog, information_schema and the client functions installed.
-pub fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
+pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Result<SessionContext, CatalogError> {
     let catalog_name = if facts.catalog.is_empty() { snapshot.current_catalog.clone() } else { facts.catalog.clone() };
     let schema_name = if facts.database.is_empty() { snapshot.current_database.clone() } else { facts.database.clone() };
     let config = SessionConfig::new()
@@ -201,16 +205,19 @@ pub fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) -> Resul
     let crate_pg_catalog = catalog.schema("pg_catalog").ok_or_else(|| CatalogError::Query("pg_catalog is missing".into()))?;
     let relations = tables::relations(snapshot.catalog(&catalog_name));
     let pg_catalog: Arc<dyn SchemaProvider> =
-        Arc::new(tables::PgCatalog { inner: crate_pg_catalog, relations: relations.clone(), catalog: catalog_name.clone() });
+        Arc::new(tables::PgCatalog { inner: crate_pg_catalog.clone(), relations: relations.clone(), catalog: catalog_name.clone() });
     catalog.register_schema("pg_catalog", pg_catalog.clone()).map_err(internal)?;
     let information_schema = tables::InformationSchema {
         inner: Arc::new(datafusion::catalog::information_schema::InformationSchemaProvider::new(ctx.state().catalog_list().clone())),
         pg_catalog,
-        relations,
+        relations: relations.clone(),
         catalog: catalog_name.clone(),
     };
     catalog.register_schema("information_schema", Arc::new(information_schema)).map_err(internal)?;
     functions::register_static_functions(&ctx, snapshot);
+    // The first scan of pg_class fixes the tables' OIDs for this context.
+    let oids = tables::oids(&crate_pg_catalog, &ctx.state()).await.map_err(internal)?;
+    objects::register(&ctx, Arc::new(objects::Objects::new(relations, &oids)));
     Ok(ctx)
 }
 

@@ -15,6 +15,11 @@ struct Rules;
 impl VisitorMut for Rules {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        exists_in_select_list(query);
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
             like_escape(pattern, escape_char);
@@ -26,6 +31,7 @@ impl VisitorMut for Rules {
                 aggregate_scalar_subquery(query);
             }
         }
+        storage_options(expr);
         expand_array(expr);
         generate_subscripts(expr);
         field_access(expr);
@@ -48,6 +54,59 @@ fn over_empty_catalog(query: &sqlparser::ast::Query) -> bool {
         "pg_attrdef" | "pg_sequence" => true,
         "pg_collation" => select.selection.as_ref().is_some_and(|w| w.to_string().contains(".attcollation")),
         _ => false,
+    }
+}
+
+/// `ARRAY(SELECT … FROM unnest(tc.reloptions) x)` (psql's `\d+`: the TOAST table's storage
+/// options, a lateral subquery DataFusion cannot plan) → NULL: flinkwire's `reloptions` are
+/// all NULL.
+fn storage_options(expr: &mut Expr) {
+    let Expr::Function(f) = expr else { return };
+    if !f.name.to_string().eq_ignore_ascii_case("array") {
+        return;
+    }
+    let sqlparser::ast::FunctionArguments::Subquery(query) = &f.args else { return };
+    let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else { return };
+    let [from] = select.from.as_slice() else { return };
+    let text = from.relation.to_string().to_ascii_lowercase();
+    if text.contains("unnest(") && text.contains(".reloptions)") {
+        *expr = Expr::value(Value::Null);
+    }
+}
+
+/// `EXISTS (SELECT … FROM t WHERE w)` in a select list (psql's `\d index`) → `((SELECT count(*)
+/// FROM t WHERE w) > 0)`: DataFusion plans EXISTS only in WHERE, but a correlated `count(*)`
+/// anywhere.
+fn exists_in_select_list(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{BinaryOperator, SelectItem, SetExpr};
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    for item in &mut select.projection {
+        let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
+        let _ = sqlparser::ast::visit_expressions_mut(e, |e| {
+            let Expr::Exists { subquery, negated } = e else { return ControlFlow::<()>::Continue(()) };
+            let mut counted = subquery.as_ref().clone();
+            let SetExpr::Select(inner) = counted.body.as_mut() else { return ControlFlow::Continue(()) };
+            let simple = matches!(&inner.group_by, sqlparser::ast::GroupByExpr::Expressions(g, _) if g.is_empty())
+                && inner.having.is_none()
+                && inner.distinct.is_none()
+                && counted.limit_clause.is_none();
+            if !simple {
+                return ControlFlow::Continue(());
+            }
+            let count = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                .try_with_sql("count(*)")
+                .and_then(|mut p| p.parse_expr())
+                .expect("count(*) parses");
+            inner.projection = vec![SelectItem::UnnamedExpr(count)];
+            counted.order_by = None;
+            let op = if *negated { BinaryOperator::Eq } else { BinaryOperator::Gt };
+            *e = Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(Expr::Subquery(Box::new(counted))),
+                op,
+                right: Box::new(Expr::value(Value::Number("0".into(), false))),
+            }));
+            ControlFlow::Continue(())
+        });
     }
 }
 
@@ -232,6 +291,21 @@ mod tests {
         .remove(0);
         super::rewrite(&mut s);
         assert_eq!(s.to_string(), r"SELECT 1 FROM t WHERE n NOT LIKE 'pg\_' || '%'");
+    }
+
+    #[test]
+    fn exists_in_select_list_is_counted() {
+        let mut s = sqlparser::parser::Parser::parse_sql(
+            &sqlparser::dialect::PostgreSqlDialect {},
+            "SELECT a AND EXISTS (SELECT 1 FROM c WHERE c.x = i.x) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)",
+        )
+        .unwrap()
+        .remove(0);
+        super::rewrite(&mut s);
+        assert_eq!(
+            s.to_string(),
+            "SELECT a AND ((SELECT count(*) FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
+        );
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! - `pg_attribute`: `atttypid`/`atttypmod`/`attnotnull` from the Flink type
 //!   (`flinkwire_protocol::pg_types::pg_type`), so `format_type()` says `character varying(20)`,
 //!   `numeric(10,2)`, `timestamp(3) without time zone`; plus the columns of primary-key indexes;
-//! - `pg_class`: one index (relkind `i`, `<table>_pkey`) per primary key; a NULL `reloptions`;
+//! - `pg_class`: one index (relkind `i`, `<table>_pkey`) per primary key, `relhasindex` on its
+//!   table; a NULL `reloptions`;
 //! - `pg_index`, `pg_constraint` (contype `p`): the primary keys (the crate's are empty);
+//! - `pg_description`: the table and column comments (next to the crate's rows for built-ins);
 //! - `information_schema.columns` with PostgreSQL type names, lengths, precisions and the Flink
-//!   nullability; `information_schema.table_constraints` and `key_column_usage`.
+//!   nullability; `information_schema.views` with PostgreSQL's columns and the views' queries; `information_schema.table_constraints` and `key_column_usage`.
 //!
 //! Each is computed when a query scans it (the crate's OIDs are stable within a context), from
 //! the crate's own table for the rows flinkwire does not own.
@@ -45,15 +47,18 @@ impl Relation {
             .collect()
     }
 
-    fn pkey_name(&self) -> String {
+    pub(super) fn pkey_name(&self) -> String {
         format!("{}_pkey", self.table.name)
     }
 }
 
+/// The OID of `pg_class` itself (`pg_description.classoid` of relations and their columns).
+const PG_CLASS_OID: i64 = 1259;
+
 /// First OID of the primary-key indexes (above the crate's counter, which starts at 16384).
 const INDEX_OID_BASE: i64 = 1_000_000;
 /// `pg_constraint.oid` = index OID + this.
-const CONSTRAINT_OID_OFFSET: i64 = 500_000;
+pub(super) const CONSTRAINT_OID_OFFSET: i64 = 500_000;
 
 /// The relations of `catalog`, with index OIDs assigned.
 pub fn relations(catalog: Option<&CatalogMeta>) -> Arc<Vec<Relation>> {
@@ -126,11 +131,14 @@ fn batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// `schema` with every field nullable (and `extra` Utf8 fields added), so rows can leave
+/// `schema` with every field nullable (and `extra` text fields added), so rows can leave
 /// columns out.
 fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
     // Key arrays are int2[] / int2vector: lists, so `unnest(conkey)` and `indoption[i]` work.
     let is_key_array = |n: &str| matches!(n, "conkey" | "confkey" | "indkey" | "indoption" | "indcollation" | "indclass");
+    // aclitem[] as text[]: psql passes them to array_to_string() (`\dn+`, `\dp`).
+    let text_array = || ArrowType::List(Arc::new(Field::new_list_field(ArrowType::Utf8, true)));
+    let is_text_array = |n: &str| matches!(n, "reloptions" | "relacl" | "nspacl" | "attacl" | "attoptions");
     let mut fields: Vec<Field> = schema
         .fields()
         .iter()
@@ -138,6 +146,8 @@ fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
             let f = f.as_ref().clone().with_nullable(true);
             if is_key_array(f.name()) {
                 f.with_data_type(ArrowType::List(Arc::new(Field::new_list_field(ArrowType::Int16, true))))
+            } else if is_text_array(f.name()) {
+                f.with_data_type(text_array())
             } else {
                 f
             }
@@ -145,7 +155,8 @@ fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
         .collect();
     for name in extra {
         if schema.field_with_name(name).is_err() {
-            fields.push(Field::new(*name, ArrowType::Utf8, true));
+            let ty = if is_text_array(name) { text_array() } else { ArrowType::Utf8 };
+            fields.push(Field::new(*name, ty, true));
         }
     }
     Arc::new(Schema::new(fields))
@@ -182,7 +193,8 @@ fn column_str(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
 }
 
 /// OIDs the crate gave the relations: (schema, table) → (relation OID, namespace OID).
-async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
+/// `(schema, table)` → `(table OID, namespace OID)` as the crate's `pg_class` assigns them.
+pub(super) async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
     let missing = |t: &str| DataFusionError::Internal(format!("pg_catalog.{t} is missing"));
     let namespaces = pg_catalog.table("pg_namespace").await?.ok_or_else(|| missing("pg_namespace"))?;
     let classes = pg_catalog.table("pg_class").await?.ok_or_else(|| missing("pg_class"))?;
@@ -215,7 +227,11 @@ enum Kind {
     PgAttribute,
     PgIndex,
     PgConstraint,
+    PgDescription,
+    /// The crate's rows with `nspacl` as an array.
+    PgNamespace,
     Columns,
+    Views,
     TableConstraints,
     KeyColumnUsage,
 }
@@ -270,7 +286,11 @@ impl Patched {
         let mut out = Vec::new();
         match self.kind {
             Kind::PgClass => {
-                out.extend(base);
+                // psql's `\d` lists indexes only of tables with `relhasindex`.
+                let indexed: std::collections::HashSet<i64> = keyed().map(|(_, oid, _, _)| oid).collect();
+                for b in base {
+                    out.push(set_relhasindex(&b, &indexed)?);
+                }
                 let rows: Vec<Row> = keyed()
                     .map(|(r, _, ns, index)| {
                         Row::from([
@@ -394,6 +414,27 @@ impl Patched {
                     .collect();
                 out.push(batch(&self.schema, &rows)?);
             }
+            Kind::PgNamespace => out.extend(base),
+            Kind::PgDescription => {
+                out.extend(base);
+                let mut rows = Vec::new();
+                for r in self.relations.iter() {
+                    let Some((oid, _)) = oids.get(&(r.schema.clone(), r.table.name.clone())) else { continue };
+                    let described = std::iter::once((0, &r.table.comment))
+                        .chain(r.table.columns.iter().enumerate().map(|(i, c)| (i as i64 + 1, &c.comment)));
+                    for (objsubid, comment) in described {
+                        if let Some(comment) = comment {
+                            rows.push(Row::from([
+                                ("objoid", V::Int(*oid)),
+                                ("classoid", V::Int(PG_CLASS_OID)),
+                                ("objsubid", V::Int(objsubid)),
+                                ("description", text(comment.clone())),
+                            ]));
+                        }
+                    }
+                }
+                out.push(batch(&self.schema, &rows)?);
+            }
             Kind::Columns => {
                 let ours: std::collections::HashSet<&str> = self.relations.iter().map(|r| r.schema.as_str()).collect();
                 for b in base {
@@ -419,6 +460,28 @@ impl Patched {
                         rows.push(row);
                     }
                 }
+                out.push(batch(&self.schema, &rows)?);
+            }
+            Kind::Views => {
+                let rows: Vec<Row> = self
+                    .relations
+                    .iter()
+                    .filter(|r| r.table.kind == TableKind::View)
+                    .map(|r| {
+                        Row::from([
+                            ("table_catalog", text(self.catalog.clone())),
+                            ("table_schema", text(r.schema.clone())),
+                            ("table_name", text(r.table.name.clone())),
+                            ("view_definition", r.table.view_query.clone().map_or(V::Null, V::Text)),
+                            ("check_option", text("NONE")),
+                            ("is_updatable", text("NO")),
+                            ("is_insertable_into", text("NO")),
+                            ("is_trigger_updatable", text("NO")),
+                            ("is_trigger_deletable", text("NO")),
+                            ("is_trigger_insertable_into", text("NO")),
+                        ])
+                    })
+                    .collect();
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::TableConstraints | Kind::KeyColumnUsage => {
@@ -456,6 +519,20 @@ impl Patched {
         let merged = concat_batches(&self.schema, &out)?;
         Ok(vec![merged])
     }
+}
+
+/// The crate's pg_class rows with `relhasindex` true for the tables in `indexed`.
+fn set_relhasindex(b: &RecordBatch, indexed: &std::collections::HashSet<i64>) -> Result<RecordBatch> {
+    let i = b.schema().index_of("relhasindex")?;
+    let old = b.column(i).as_boolean().clone();
+    let patched: BooleanArray = column_i64(b, "oid")?
+        .iter()
+        .enumerate()
+        .map(|(row, oid)| if oid.is_some_and(|o| indexed.contains(&o)) { Some(true) } else { (!old.is_null(row)).then(|| old.value(row)) })
+        .collect();
+    let mut columns = b.columns().to_vec();
+    columns[i] = Arc::new(patched);
+    Ok(RecordBatch::try_new(b.schema(), columns)?)
 }
 
 fn attribute_defaults() -> Row {
@@ -594,15 +671,17 @@ impl SchemaProvider for PgCatalog {
             "pg_attribute" => Kind::PgAttribute,
             "pg_index" => Kind::PgIndex,
             "pg_constraint" => Kind::PgConstraint,
+            "pg_description" => Kind::PgDescription,
+            "pg_namespace" => Kind::PgNamespace,
             _ => return self.inner.table(name).await,
         };
         let Some(base) = self.inner.table(name).await? else { return Ok(None) };
         // SQLAlchemy's get_indexes reads pg_class.reloptions (NULL: no storage options).
-        let extra: &[&str] = if kind == Kind::PgClass { &["reloptions"] } else { &[] };
+        let extra: &[&str] = if kind == Kind::PgClass { &["reloptions", "relacl"] } else { &[] };
         let schema = nullable(&base.schema(), extra);
         // pg_index and pg_constraint are the crate's static (empty) tables: only the schema is
         // kept.
-        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute).then_some(base);
+        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute | Kind::PgDescription | Kind::PgNamespace).then_some(base);
         Ok(Some(Arc::new(Patched {
             kind,
             base,
@@ -645,6 +724,13 @@ impl SchemaProvider for InformationSchema {
                 let Some(base) = self.inner.table(name).await? else { return Ok(None) };
                 let schema = nullable(&base.schema(), &["udt_catalog", "udt_schema", "udt_name", "is_updatable"]);
                 (Kind::Columns, Some(base), schema)
+            }
+            "views" => {
+                let names = [
+                    "table_catalog", "table_schema", "table_name", "view_definition", "check_option", "is_updatable",
+                    "is_insertable_into", "is_trigger_updatable", "is_trigger_deletable", "is_trigger_insertable_into",
+                ];
+                (Kind::Views, None, utf8(&names))
             }
             "table_constraints" => {
                 let mut names = CONSTRAINT_COLUMNS.to_vec();

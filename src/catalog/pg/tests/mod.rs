@@ -35,7 +35,7 @@ fn table(name: &str, kind: TableKind, columns: Vec<ColumnMeta>, pk: &[&str]) -> 
 
 /// `default_catalog` (`default_database`: table `orders` with a primary key and comments on
 /// the table and on `product`, view
-/// `big_orders`; `sales`: table `customers`) and an empty `other_catalog`.
+/// `big_orders` with its query; `sales`: table `customers`) and an empty `other_catalog`.
 pub(crate) fn demo_snapshot() -> MetadataSnapshot {
     let mut snapshot = MetadataSnapshot::empty("default", None);
     let orders = table(
@@ -56,6 +56,7 @@ pub(crate) fn demo_snapshot() -> MetadataSnapshot {
         vec![column("order_id", LogicalType::BigInt, false), column("amount", LogicalType::Decimal { precision: 10, scale: 2 }, true)],
         &[],
     );
+    let big = TableMeta { view_query: Some("SELECT order_id, amount FROM orders WHERE amount > 100".into()), ..big };
     let customers = table(
         "customers",
         TableKind::Table,
@@ -325,9 +326,51 @@ async fn sqlalchemy_get_columns() {
         columns,
         [
             "order_id|bigint|NULL|true|orders|NULL||NULL|NULL",
-            "product|character varying(20)|NULL|false|orders|NULL||NULL|NULL",
+            "product|character varying(20)|NULL|false|orders|what was sold||NULL|NULL",
             "amount|numeric(10,2)|NULL|false|orders|NULL||NULL|NULL",
             "ts|timestamp(3) without time zone|NULL|false|orders|NULL||NULL|NULL"
         ]
+    );
+}
+
+#[tokio::test]
+async fn comments_and_definitions_by_oid() {
+    let emulation = Emulation::new();
+    let snapshot = Arc::new(demo_snapshot());
+    let q = |sql: &'static str| {
+        let (emulation, snapshot) = (&emulation, &snapshot);
+        async move { run_in(emulation, snapshot, sql).await }
+    };
+    assert_eq!(
+        q("SELECT c.relname, obj_description(c.oid, 'pg_class'), obj_description(c.oid), col_description(c.oid, 2), col_description(c.oid, 1) \
+           FROM pg_catalog.pg_class c WHERE c.relname IN ('orders', 'customers') ORDER BY 1")
+        .await,
+        ["customers|NULL|NULL|NULL|NULL", "orders|one row per order|one row per order|what was sold|NULL"]
+    );
+    assert_eq!(q("SELECT obj_description(c.oid, 'pg_namespace') FROM pg_catalog.pg_class c WHERE c.relname = 'orders'").await, ["NULL"]);
+    assert_eq!(
+        q("SELECT d.objsubid, d.description FROM pg_catalog.pg_description d JOIN pg_catalog.pg_class c ON c.oid = d.objoid \
+           WHERE c.relname = 'orders' ORDER BY 1")
+        .await,
+        ["0|one row per order", "2|what was sold"]
+    );
+    assert_eq!(
+        q("SELECT pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_indexdef(i.indexrelid), \
+           pg_catalog.pg_get_indexdef(i.indexrelid, 1, true) FROM pg_catalog.pg_index i")
+        .await,
+        ["CREATE UNIQUE INDEX orders_pkey ON default_database.orders USING btree (order_id)|\
+          CREATE UNIQUE INDEX orders_pkey ON default_database.orders USING btree (order_id)|order_id"]
+    );
+    assert_eq!(
+        q("SELECT conname, pg_catalog.pg_get_constraintdef(oid, true) FROM pg_catalog.pg_constraint").await,
+        ["orders_pkey|PRIMARY KEY (order_id)"]
+    );
+    assert_eq!(
+        q("SELECT pg_catalog.pg_get_viewdef(c.oid, true) FROM pg_catalog.pg_class c WHERE c.relname = 'big_orders'").await,
+        ["SELECT order_id, amount FROM orders WHERE amount > 100"]
+    );
+    assert_eq!(
+        q("SELECT table_name, view_definition FROM information_schema.views WHERE table_schema = 'default_database'").await,
+        ["big_orders|SELECT order_id, amount FROM orders WHERE amount > 100"]
     );
 }

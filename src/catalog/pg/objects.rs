@@ -1,0 +1,197 @@
+//! The functions that describe one catalog object by OID: `obj_description()`,
+//! `col_description()`, `pg_get_indexdef()`, `pg_get_constraintdef()`, `pg_get_viewdef()`.
+//!
+//! They answer from the snapshot through an OID index built once per context: table OIDs are
+//! datafusion-pg-catalog's (fixed by the first scan of `pg_class`), index and constraint OIDs
+//! flinkwire's own (`tables::relations`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility};
+use datafusion::prelude::SessionContext;
+
+use super::tables::{Relation, CONSTRAINT_OID_OFFSET};
+
+/// The relations of the current catalog by the OIDs clients see.
+#[derive(Debug, Default)]
+pub struct Objects {
+    relations: Arc<Vec<Relation>>,
+    /// Table OID → index into `relations`.
+    by_table: HashMap<i64, usize>,
+    /// Primary-key index OID → index into `relations`.
+    by_index: HashMap<i64, usize>,
+}
+
+impl Objects {
+    /// Indexes `relations` by the table OIDs `oids` assigned (`(schema, table)` → `(oid, namespace oid)`).
+    pub fn new(relations: Arc<Vec<Relation>>, oids: &HashMap<(String, String), (i64, i64)>) -> Self {
+        let mut by_table = HashMap::new();
+        let mut by_index = HashMap::new();
+        for (i, r) in relations.iter().enumerate() {
+            if let Some((oid, _)) = oids.get(&(r.schema.clone(), r.table.name.clone())) {
+                by_table.insert(*oid, i);
+            }
+            if let Some(index) = r.index_oid {
+                by_index.insert(index, i);
+            }
+        }
+        Self { relations, by_table, by_index }
+    }
+
+    fn table(&self, oid: i64) -> Option<&Relation> {
+        self.by_table.get(&oid).map(|&i| &self.relations[i])
+    }
+
+    fn answer(&self, kind: Kind, oid: i64, second: Option<&str>) -> Option<String> {
+        match kind {
+            Kind::ObjDescription => match second {
+                None | Some("pg_class") => self.table(oid)?.table.comment.clone(),
+                Some(_) => None,
+            },
+            Kind::ColDescription => {
+                let attnum: usize = second?.parse().ok()?;
+                self.table(oid)?.table.columns.get(attnum.checked_sub(1)?)?.comment.clone()
+            }
+            Kind::IndexDef => {
+                let r = &self.relations[*self.by_index.get(&oid)?];
+                match second.and_then(|c| c.parse::<usize>().ok()).filter(|&c| c > 0) {
+                    // pg_get_indexdef(index, column, pretty): that key column only.
+                    Some(column) => r.table.primary_key.get(column - 1).map(|c| quote_ident(c)),
+                    None => Some(format!(
+                        "CREATE UNIQUE INDEX {} ON {}.{} USING btree ({})",
+                        quote_ident(&r.pkey_name()),
+                        quote_ident(&r.schema),
+                        quote_ident(&r.table.name),
+                        key_list(r)
+                    )),
+                }
+            }
+            Kind::ConstraintDef => {
+                let r = &self.relations[*self.by_index.get(&(oid - CONSTRAINT_OID_OFFSET))?];
+                Some(format!("PRIMARY KEY ({})", key_list(r)))
+            }
+            Kind::ViewDef => self.table(oid)?.table.view_query.clone(),
+        }
+    }
+}
+
+fn key_list(r: &Relation) -> String {
+    r.table.primary_key.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// PostgreSQL's `quote_ident`: quotes unless the name is a plain lower-case identifier.
+fn quote_ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    ObjDescription,
+    ColDescription,
+    IndexDef,
+    ConstraintDef,
+    ViewDef,
+}
+
+/// One of the functions, over the shared index.
+#[derive(Debug)]
+struct ObjectFunction {
+    name: &'static str,
+    kind: Kind,
+    signature: Signature,
+    objects: Arc<Objects>,
+}
+
+impl PartialEq for ObjectFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.objects, &other.objects)
+    }
+}
+
+impl Eq for ObjectFunction {}
+
+impl std::hash::Hash for ObjectFunction {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for ObjectFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let oids = cast(&arrays[0], &DataType::Int64)?;
+        let oids = oids.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let seconds = arrays.get(1).map(|a| cast(a, &DataType::Utf8)).transpose()?;
+        let seconds = seconds.as_ref().map(|a| a.as_string::<i32>());
+        let len = if scalar { 1 } else { rows };
+        let answers: StringArray = (0..len.min(oids.len()))
+            .map(|i| {
+                if oids.is_null(i) {
+                    return None;
+                }
+                let second = seconds.and_then(|s| (!s.is_null(i)).then(|| s.value(i)));
+                self.objects.answer(self.kind, oids.value(i), second)
+            })
+            .collect();
+        if scalar {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&answers, 0)?));
+        }
+        Ok(ColumnarValue::Array(Arc::new(answers)))
+    }
+}
+
+/// Registers the functions over `objects` (replacing the crate's and earlier ones).
+pub fn register(ctx: &SessionContext, objects: Arc<Objects>) {
+    let any = |arities: &[usize]| {
+        Signature::one_of(arities.iter().map(|&n| TypeSignature::Any(n)).collect(), Volatility::Stable)
+    };
+    for (name, kind, arities) in [
+        ("obj_description", Kind::ObjDescription, &[1, 2][..]),
+        ("col_description", Kind::ColDescription, &[2][..]),
+        ("pg_get_indexdef", Kind::IndexDef, &[1, 3][..]),
+        ("pg_get_constraintdef", Kind::ConstraintDef, &[1, 2][..]),
+        ("pg_get_viewdef", Kind::ViewDef, &[1, 2][..]),
+    ] {
+        let function = ObjectFunction { name, kind, signature: any(arities), objects: objects.clone() };
+        ctx.register_udf(ScalarUDF::new_from_impl(function));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_ident;
+
+    #[test]
+    fn identifiers_are_quoted_like_postgres() {
+        assert_eq!(quote_ident("orders_pkey"), "orders_pkey");
+        assert_eq!(quote_ident("Orders"), "\"Orders\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("1a"), "\"1a\"");
+    }
+}
