@@ -100,11 +100,21 @@ impl Connection {
     /// returns its rows (SHOW), if any.
     async fn run_local_command<C>(&self, client: &mut C, command: &crate::local::LocalCommand) -> pgwire::error::PgWireResult<Option<RowSet>>
     where
-        C: pgwire::api::ClientInfo + futures::Sink<pgwire::messages::PgWireBackendMessage> + Unpin + Send,
+        C: pgwire::api::ClientInfo + pgwire::api::ClientPortalStore + futures::Sink<pgwire::messages::PgWireBackendMessage> + Unpin + Send,
+        C::PortalStore: pgwire::api::store::PortalStore,
         C::Error: std::fmt::Debug,
         pgwire::error::PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
     {
         use futures::SinkExt;
+        use pgwire::api::store::PortalStore;
+        if let crate::local::LocalCommand::Deallocate { name: Some(name) } = command {
+            // psycopg 3 deallocates the statements its cache evicts this way.
+            let store = client.portal_store();
+            if store.get_statement(name).is_none() {
+                return Err(error::user_error("26000", format!("prepared statement \"{name}\" does not exist"), None, None));
+            }
+            store.rm_statement(name);
+        }
         let outcome = self.session()?.run_local(command).await?;
         if let crate::local::LocalCommand::Savepoint { tag: "ROLLBACK" } = command {
             // ROLLBACK TO SAVEPOINT makes a failed transaction block usable again.

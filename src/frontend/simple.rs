@@ -71,7 +71,8 @@ impl Connection {
     /// Runs one statement of a simple query and writes its whole answer.
     async fn run_simple<C>(&self, client: &mut C, sql: &str) -> PgWireResult<()>
     where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {

@@ -55,6 +55,14 @@ with psycopg.connect(DSN, autocommit=True) as conn:
     # A prepared statement executed repeatedly (psycopg prepares after 5 executions).
     for i in range(7):
         check(f"prepared #{i}", conn.execute("SELECT CAST(%s AS INT) * 2", (i,)).fetchone(), (i * 2,))
+    # That statement is `_pg3_0`; DEALLOCATE (what psycopg sends when its cache evicts one)
+    # drops it, and a second time it is gone.
+    conn.execute("DEALLOCATE _pg3_0")
+    try:
+        conn.execute("DEALLOCATE _pg3_0")
+        failures.append("DEALLOCATE of a deallocated statement succeeded")
+    except psycopg.errors.InvalidSqlStatementName as e:
+        check("deallocate twice sqlstate", e.sqlstate, "26000")
 
 # Default (non-autocommit) mode sends BEGIN/COMMIT around statements.
 with psycopg.connect(DSN) as conn:
