@@ -29,6 +29,8 @@ enum Answer {
     UnknownSize,
     /// `pg_size_pretty(bigint)`, as PostgreSQL words it.
     SizePretty,
+    /// `format(formatstr, args…)` with `%s`, `%I`, `%L` and `%%` (Metabase's describe-fields).
+    Format,
     /// `to_regtype(name)`: the type's OID, NULL for a type PostgreSQL clients probe for but
     /// flinkwire does not have (`hstore`, `citext`…).
     TypeOid,
@@ -79,6 +81,38 @@ fn size_pretty(size: i64) -> String {
         size /= 1i64 << (next_bits - bits - u32::from(next_round) + u32::from(*round));
     }
     unreachable!("the last unit always answers")
+}
+
+/// PostgreSQL's `format()`: `%s` (NULL as empty), `%I` (quoted identifier), `%L` (quoted
+/// literal, NULL unquoted), `%%`; arguments in order. A missing argument formats as empty.
+fn format_text(format: &str, args: &[Option<&str>]) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut args = args.iter();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(kind @ ('s' | 'I' | 'L')) => {
+                let arg = args.next().copied().flatten();
+                match (kind, arg) {
+                    ('s', a) => out.push_str(a.unwrap_or_default()),
+                    ('I', a) => out.push_str(&super::objects::quote_ident(a.unwrap_or_default())),
+                    (_, Some(a)) => out.push_str(&format!("'{}'", a.replace('\'', "''"))),
+                    (_, None) => out.push_str("NULL"),
+                }
+            }
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -147,6 +181,18 @@ impl ScalarUDFImpl for ClientFunction {
                     (0..sizes.len()).map(|i| (!sizes.is_null(i)).then(|| size_pretty(sizes.value(i)))).collect();
                 Ok(ColumnarValue::Array(std::sync::Arc::new(words)))
             }
+            Answer::Format => {
+                let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+                let texts = arrays.iter().map(|a| datafusion::arrow::compute::cast(a, &DataType::Utf8)).collect::<std::result::Result<Vec<_>, _>>()?;
+                let texts: Vec<_> = texts.iter().map(|a| a.as_string::<i32>()).collect();
+                let formatted: datafusion::arrow::array::StringArray = (0..args.number_rows)
+                    .map(|row| {
+                        let values: Vec<Option<&str>> = texts.iter().map(|t| (!t.is_null(row)).then(|| t.value(row))).collect();
+                        Some(format_text(values[0]?, &values[1..]))
+                    })
+                    .collect();
+                Ok(ColumnarValue::Array(std::sync::Arc::new(formatted)))
+            }
             Answer::SecondArgument => Ok(args.args.get(1).cloned().unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
             Answer::Setting(settings) => {
                 let lookup = |name: Option<&str>| {
@@ -193,6 +239,7 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("pg_type_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_function_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_is_in_recovery", &[0], Answer::Bool(false)),
+        ClientFunction::new("pg_client_encoding", &[0], Answer::Text(Some("UTF8".into()))),
         // Flink tables have no size flinkwire could know (psql's `\dt+`, DBeaver's statistics).
         ClientFunction::new("pg_table_size", &[1], Answer::UnknownSize),
         ClientFunction::new("pg_relation_size", &[1, 2], Answer::UnknownSize),
@@ -200,6 +247,11 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("pg_indexes_size", &[1], Answer::UnknownSize),
         ClientFunction::new("pg_database_size", &[1], Answer::UnknownSize),
         ClientFunction::new("pg_size_pretty", &[1], Answer::SizePretty),
+        ClientFunction::new("format", &[1, 2, 3, 4, 5, 6, 7, 8], Answer::Format),
+        // No defaults, index predicates or partition keys in Flink's catalog: NULL, where the
+        // crate answers '' (DBeaver and Metabase test `pg_get_expr(…) IS NULL`).
+        ClientFunction::new("pg_get_expr", &[2, 3], null()),
+        ClientFunction::new("pg_get_partkeydef", &[1], null()),
         ClientFunction::new("has_function_privilege", &[2, 3], Answer::Bool(true)),
         ClientFunction::new("has_column_privilege", &[3, 4], Answer::Bool(true)),
         ClientFunction::new("set_config", &[3], Answer::SecondArgument),
@@ -362,6 +414,12 @@ pub fn register_session_functions(ctx: &SessionContext, facts: &SessionFacts) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn format_like_postgres() {
+        assert_eq!(super::format_text("%s.%I = %L, %%", &[Some("a"), Some("My Table"), Some("it's")]), "a.\"My Table\" = 'it''s', %");
+        assert_eq!(super::format_text("[%s] %L", &[None, None]), "[] NULL");
+    }
+
     #[test]
     fn sizes_are_worded_like_postgres() {
         // Answers of PostgreSQL 16.

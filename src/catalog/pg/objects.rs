@@ -26,11 +26,16 @@ pub struct Objects {
     by_table: HashMap<i64, usize>,
     /// Primary-key index OID → index into `relations`.
     by_index: HashMap<i64, usize>,
+    /// `(schema, relation)` → OID, for `text::regclass`.
+    by_name: HashMap<(String, String), i64>,
+    /// The schema unqualified names resolve in.
+    current_schema: String,
 }
 
 impl Objects {
     /// Indexes `relations` by the table OIDs `oids` assigned (`(schema, table)` → `(oid, namespace oid)`).
-    pub fn new(relations: Arc<Vec<Relation>>, oids: &HashMap<(String, String), (i64, i64)>) -> Self {
+    pub fn new(relations: Arc<Vec<Relation>>, oids: &HashMap<(String, String), (i64, i64)>, current_schema: &str) -> Self {
+        let by_name = oids.iter().map(|(name, (oid, _))| (name.clone(), *oid)).collect();
         let mut by_table = HashMap::new();
         let mut by_index = HashMap::new();
         for (i, r) in relations.iter().enumerate() {
@@ -41,7 +46,26 @@ impl Objects {
                 by_index.insert(index, i);
             }
         }
-        Self { relations, by_table, by_index }
+        Self { relations, by_table, by_index, by_name, current_schema: current_schema.to_owned() }
+    }
+
+    /// `name::regclass` for a computed name (Metabase: `format('%I.%I', schema, table)::regclass`):
+    /// the OID of `[schema.]relation`, quoted parts as PostgreSQL parses them; system catalogs
+    /// by their fixed OIDs.
+    fn regclass(&self, name: &str) -> Option<i64> {
+        let parts = parse_ident(name)?;
+        let (schema, relation) = match parts.as_slice() {
+            [relation] => (None, relation.clone()),
+            [schema, relation] => (Some(schema.clone()), relation.clone()),
+            _ => return None,
+        };
+        if schema.as_deref().is_none_or(|s| s == "pg_catalog") {
+            if let Some(oid) = super::rules::system_catalog_oid(&relation) {
+                return Some(oid);
+            }
+        }
+        let schema = schema.unwrap_or_else(|| self.current_schema.clone());
+        self.by_name.get(&(schema, relation)).copied()
     }
 
     fn table(&self, oid: i64) -> Option<&Relation> {
@@ -77,6 +101,46 @@ impl Objects {
                 Some(format!("PRIMARY KEY ({})", key_list(r)))
             }
             Kind::ViewDef => self.table(oid)?.table.view_query.clone(),
+            Kind::RegClass => unreachable!("regclass takes a name"),
+        }
+    }
+}
+
+/// Splits `a."B c"` into `a`, `B c`: unquoted parts lower-cased, quoted ones as written.
+fn parse_ident(name: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = name.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => continue,
+            Some(_) => return None,
         }
     }
 }
@@ -86,7 +150,7 @@ fn key_list(r: &Relation) -> String {
 }
 
 /// PostgreSQL's `quote_ident`: quotes unless the name is a plain lower-case identifier.
-fn quote_ident(name: &str) -> String {
+pub(super) fn quote_ident(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
@@ -103,6 +167,8 @@ enum Kind {
     IndexDef,
     ConstraintDef,
     ViewDef,
+    /// `flinkwire_regclass(name)`: see `rules::computed_regclass`.
+    RegClass,
 }
 
 /// One of the functions, over the shared index.
@@ -138,13 +204,23 @@ impl ScalarUDFImpl for ObjectFunction {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(if self.kind == Kind::RegClass { DataType::Int64 } else { DataType::Utf8 })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
         let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        if self.kind == Kind::RegClass {
+            let names = cast(&arrays[0], &DataType::Utf8)?;
+            let names = names.as_string::<i32>();
+            let oids: datafusion::arrow::array::Int64Array =
+                (0..names.len()).map(|i| if names.is_null(i) { None } else { self.objects.regclass(names.value(i)) }).collect();
+            if scalar {
+                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&oids, 0)?));
+            }
+            return Ok(ColumnarValue::Array(Arc::new(oids)));
+        }
         let oids = cast(&arrays[0], &DataType::Int64)?;
         let oids = oids.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
         let seconds = arrays.get(1).map(|a| cast(a, &DataType::Utf8)).transpose()?;
@@ -177,6 +253,7 @@ pub fn register(ctx: &SessionContext, objects: Arc<Objects>) {
         ("pg_get_indexdef", Kind::IndexDef, &[1, 3][..]),
         ("pg_get_constraintdef", Kind::ConstraintDef, &[1, 2][..]),
         ("pg_get_viewdef", Kind::ViewDef, &[1, 2][..]),
+        ("flinkwire_regclass", Kind::RegClass, &[1][..]),
     ] {
         let function = ObjectFunction { name, kind, signature: any(arities), objects: objects.clone() };
         ctx.register_udf(ScalarUDF::new_from_impl(function));
@@ -185,7 +262,14 @@ pub fn register(ctx: &SessionContext, objects: Arc<Objects>) {
 
 #[cfg(test)]
 mod tests {
-    use super::quote_ident;
+    use super::{parse_ident, quote_ident};
+
+    #[test]
+    fn names_are_split_like_postgres() {
+        assert_eq!(parse_ident("Shop.orders"), Some(vec!["shop".to_owned(), "orders".to_owned()]));
+        assert_eq!(parse_ident("\"My \"\"T\".x"), Some(vec!["My \"T".to_owned(), "x".to_owned()]));
+        assert_eq!(parse_ident("a..b"), None);
+    }
 
     #[test]
     fn identifiers_are_quoted_like_postgres() {

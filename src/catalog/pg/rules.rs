@@ -24,6 +24,8 @@ impl VisitorMut for Rules {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
             like_escape(pattern, escape_char);
         }
+        system_regclass(expr);
+        computed_regclass(expr);
         if let Expr::Subquery(query) = expr {
             if over_empty_catalog(query) {
                 *expr = Expr::value(Value::Null);
@@ -32,6 +34,9 @@ impl VisitorMut for Rules {
             }
         }
         storage_options(expr);
+        regproc_join(expr);
+        boolean_flag_literal(expr);
+        vector_subscript(expr);
         expand_array(expr);
         generate_subscripts(expr);
         field_access(expr);
@@ -93,10 +98,7 @@ fn exists_in_select_list(query: &mut sqlparser::ast::Query) {
             if !simple {
                 return ControlFlow::Continue(());
             }
-            let count = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
-                .try_with_sql("count(*)")
-                .and_then(|mut p| p.parse_expr())
-                .expect("count(*) parses");
+            let count = call("count", vec![Expr::value(Value::Number("1".into(), false))]);
             inner.projection = vec![SelectItem::UnnamedExpr(count)];
             counted.order_by = None;
             let op = if *negated { BinaryOperator::Eq } else { BinaryOperator::Gt };
@@ -108,6 +110,67 @@ fn exists_in_select_list(query: &mut sqlparser::ast::Query) {
             ControlFlow::Continue(())
         });
     }
+}
+
+/// The fixed OIDs of PostgreSQL's system catalogs (`pg_description.classoid`,
+/// `pg_depend.classid`…).
+const SYSTEM_CATALOG_OIDS: [(&str, i64); 26] = [
+    ("pg_class", 1259),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_type", 1247),
+    ("pg_namespace", 2615),
+    ("pg_constraint", 2606),
+    ("pg_index", 2610),
+    ("pg_database", 1262),
+    ("pg_description", 2609),
+    ("pg_am", 2601),
+    ("pg_trigger", 2620),
+    ("pg_rewrite", 2618),
+    ("pg_authid", 1260),
+    ("pg_collation", 3456),
+    ("pg_extension", 3079),
+    ("pg_attrdef", 2604),
+    ("pg_inherits", 2611),
+    ("pg_depend", 2608),
+    ("pg_operator", 2617),
+    ("pg_tablespace", 1213),
+    ("pg_sequence", 2224),
+    ("pg_enum", 3501),
+    ("pg_range", 3541),
+    ("pg_language", 2612),
+    ("pg_cast", 2605),
+    ("pg_policy", 3256),
+];
+
+/// `'pg_class'::regclass` (DBeaver and Metabase join `pg_description` on `classoid =
+/// 'pg_class'::regclass`), which datafusion-pg-catalog looks up among the current schema's
+/// relations, → `1259`: system catalogs have fixed OIDs, and are found from any search path.
+fn system_regclass(expr: &mut Expr) {
+    let Expr::Subquery(query) = expr else { return };
+    let text = query.to_string();
+    let Some(start) = text.find("CROSS JOIN (SELECT parse_ident('") else { return };
+    let rest = &text[start + "CROSS JOIN (SELECT parse_ident('".len()..];
+    let Some(name) = rest.split('\'').next() else { return };
+    if let Some(oid) = system_catalog_oid(name.strip_prefix("pg_catalog.").unwrap_or(name)) {
+        *expr = Expr::value(Value::Number(oid.to_string(), false));
+    }
+}
+
+/// The fixed OID of a system catalog table.
+pub fn system_catalog_oid(name: &str) -> Option<i64> {
+    SYSTEM_CATALOG_OIDS.iter().find(|(n, _)| *n == name).map(|(_, oid)| *oid)
+}
+
+/// `CAST(<computed name> AS regclass)` (Metabase's `format('%I.%I', s, t)::regclass`; the
+/// crate rewrites only literals) → `flinkwire_regclass(<computed name>)`, see `objects.rs`.
+fn computed_regclass(expr: &mut Expr) {
+    let Expr::Cast { expr: inner, data_type, .. } = expr else { return };
+    if !data_type.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.").eq("regclass") {
+        return;
+    }
+    let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+    *expr = call("flinkwire_regclass", vec![inner]);
 }
 
 /// `(SELECT x FROM t WHERE <correlated>)` → `(SELECT max(x) FROM t WHERE …)`: DataFusion plans a
@@ -138,20 +201,7 @@ fn aggregate_scalar_subquery(query: &mut sqlparser::ast::Query) {
         return;
     }
     let inner = std::mem::replace(expr, Expr::value(Value::Null));
-    *expr = Expr::Function(sqlparser::ast::Function {
-        name: sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("max")]),
-        uses_odbc_syntax: false,
-        parameters: sqlparser::ast::FunctionArguments::None,
-        args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(inner))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
+    *expr = call("max", vec![inner]);
 }
 
 /// `information_schema._pg_expandarray(a)` (a set-returning function of composites `(x, n)`,
@@ -210,21 +260,7 @@ fn field_access(expr: &mut Expr) {
     }
     let field = field.value.to_ascii_lowercase();
     let root = std::mem::replace(root.as_mut(), Expr::value(Value::Null));
-    let arg = |e: Expr| sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e));
-    *expr = Expr::Function(sqlparser::ast::Function {
-        name: sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("get_field")]),
-        uses_odbc_syntax: false,
-        parameters: sqlparser::ast::FunctionArguments::None,
-        args: sqlparser::ast::FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![arg(root), arg(Expr::value(Value::SingleQuotedString(field)))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
+    *expr = call("get_field", vec![root, Expr::value(Value::SingleQuotedString(field))]);
 }
 
 /// `col = 'array_in'::regproc` (PgJDBC's TypeInfoCache and getTypeInfo), which
@@ -238,10 +274,101 @@ fn regproc_by_name(expr: &mut Expr) {
     let Some(name) = text.strip_prefix("SELECT oid FROM pg_catalog.pg_proc WHERE proname = '").and_then(|t| t.strip_suffix('\'')) else {
         return;
     };
+    // PgJDBC 42.7 writes `'pg_catalog.array_in'::regproc`.
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
     if name.contains('\'') {
         return;
     }
     **right = Expr::value(Value::SingleQuotedString(name.to_owned()));
+}
+
+/// `name(args…)`.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName};
+    Expr::Function(sqlparser::ast::Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// The last part of an identifier, lower-cased (`t.typreceive` → `typreceive`).
+fn column_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(i) => Some(i.value.to_ascii_lowercase()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
+/// `proc.oid = typ.typreceive` (Npgsql's type loading) → `proc.proname = typ.typreceive`:
+/// datafusion-pg-catalog's `regproc` columns of pg_type hold function names, not OIDs.
+fn regproc_join(expr: &mut Expr) {
+    use sqlparser::ast::{BinaryOperator, Ident};
+    const REGPROC: [&str; 7] = ["typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze"];
+    let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = expr else { return };
+    let is_regproc = |e: &Expr| column_name(e).is_some_and(|n| REGPROC.contains(&n.as_str()));
+    let (left_regproc, right_regproc) = (is_regproc(left), is_regproc(right));
+    for (side, other_is_regproc) in [(left, right_regproc), (right, left_regproc)] {
+        if let Expr::CompoundIdentifier(parts) = side.as_mut() {
+            if other_is_regproc && parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case("oid")) {
+                *parts.last_mut().expect("non-empty") = Ident::new("proname");
+                return;
+            }
+        }
+    }
+}
+
+/// `i.indisprimary = 't'` (psqlODBC) → `i.indisprimary = true`: PostgreSQL reads `'t'` as a
+/// boolean next to a boolean column; DataFusion does not. Only for the boolean columns of the
+/// system catalogs, by name (`relkind = 't'` is text).
+fn boolean_flag_literal(expr: &mut Expr) {
+    use sqlparser::ast::BinaryOperator;
+    let Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } = expr else { return };
+    let is_flag = |e: &Expr| {
+        column_name(e).is_some_and(|n| {
+            ["indis", "relhas", "relis", "atthas", "attis", "rolcan", "datis", "datallow", "typis"].iter().any(|p| n.starts_with(p))
+                || ["attnotnull", "typnotnull", "typbyval", "condeferrable", "condeferred", "convalidated", "proretset", "proisstrict", "rolsuper", "indimmediate"]
+                    .contains(&n.as_str())
+        })
+    };
+    if !is_flag(left) {
+        return;
+    }
+    let Expr::Value(v) = right.as_mut() else { return };
+    let Value::SingleQuotedString(text) = &v.value else { return };
+    let flag = match text.to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => true,
+        "f" | "false" | "n" | "no" | "off" | "0" => false,
+        _ => return,
+    };
+    v.value = Value::Boolean(flag);
+}
+
+/// `i.indkey[n]` (psqlODBC's SQLPrimaryKeys: `indkey[ia.attnum - 1]`) → `i.indkey[n + 1]`:
+/// `int2vector` / `oidvector` subscripts start at 0 in PostgreSQL, flinkwire's lists at 1.
+fn vector_subscript(expr: &mut Expr) {
+    use sqlparser::ast::{AccessExpr, BinaryOperator, Subscript};
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else { return };
+    if !column_name(root).is_some_and(|n| matches!(n.as_str(), "indkey" | "indclass" | "indcollation" | "indoption")) {
+        return;
+    }
+    let [AccessExpr::Subscript(Subscript::Index { index })] = access_chain.as_mut_slice() else { return };
+    let zero_based = std::mem::replace(index, Expr::value(Value::Null));
+    *index = Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(zero_based),
+        op: BinaryOperator::Plus,
+        right: Box::new(Expr::value(Value::Number("1".into(), false))),
+    }));
 }
 
 /// `LIKE 'pg/_%' ESCAPE '/'` (SQLAlchemy's schema listing) → `LIKE 'pg\_%'`: DataFusion knows
@@ -304,7 +431,7 @@ mod tests {
         super::rewrite(&mut s);
         assert_eq!(
             s.to_string(),
-            "SELECT a AND ((SELECT count(*) FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
+            "SELECT a AND ((SELECT count(1) FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
         );
     }
 

@@ -38,16 +38,24 @@ impl ClientSession {
             .and_then(|db| snapshot.catalog(db).map(|c| c.name.clone()))
             .unwrap_or_else(|| snapshot.current_catalog.clone());
         let databases = snapshot.catalog(&catalog).map(|c| c.databases.iter().map(|d| d.name.clone()).collect::<Vec<_>>()).unwrap_or_default();
-        let database = settings
-            .search_path()
-            .into_iter()
-            .find_map(|s| databases.iter().find(|d| **d == s).cloned())
-            .unwrap_or_else(|| snapshot.current_database.clone());
+        let named = settings.search_path().into_iter().find_map(|s| databases.iter().find(|d| **d == s).cloned());
+        let mut all: Vec<(String, String)> = settings.all().into_iter().map(|(n, v, _)| (n.to_ascii_lowercase(), v)).collect();
+        let database = named.clone().unwrap_or_else(|| snapshot.current_database.clone());
+        if named.is_none() {
+            // The search path names no Flink database (PostgreSQL's default `"$user", public`):
+            // unqualified names resolve in the current Flink database, so that is the path
+            // clients that parse `current_setting('search_path')` (Grafana) must see.
+            for (name, value) in &mut all {
+                if name == "search_path" {
+                    *value = super::objects::quote_ident(&database);
+                }
+            }
+        }
         SessionFacts {
             user: settings.get("session_authorization").unwrap_or_default(),
             catalog,
             database,
-            settings: settings.all().into_iter().map(|(n, v, _)| (n.to_ascii_lowercase(), v)).collect(),
+            settings: all,
             backend_pid: 0,
         }
     }

@@ -230,6 +230,8 @@ enum Kind {
     PgDescription,
     /// The crate's rows with `nspacl` as an array.
     PgNamespace,
+    /// The crate's rows of Flink catalogs only (it adds a `postgres` database).
+    PgDatabase,
     Columns,
     Views,
     TableConstraints,
@@ -245,6 +247,8 @@ struct Patched {
     pg_catalog: Arc<dyn SchemaProvider>,
     relations: Arc<Vec<Relation>>,
     catalog: String,
+    /// Every Flink catalog (the databases of pg_database).
+    catalogs: Arc<Vec<String>>,
 }
 
 #[async_trait::async_trait]
@@ -286,10 +290,9 @@ impl Patched {
         let mut out = Vec::new();
         match self.kind {
             Kind::PgClass => {
-                // psql's `\d` lists indexes only of tables with `relhasindex`.
                 let indexed: std::collections::HashSet<i64> = keyed().map(|(_, oid, _, _)| oid).collect();
                 for b in base {
-                    out.push(set_relhasindex(&b, &indexed)?);
+                    out.push(patch_classes(&b, &indexed)?);
                 }
                 let rows: Vec<Row> = keyed()
                     .map(|(r, _, ns, index)| {
@@ -415,6 +418,15 @@ impl Patched {
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::PgNamespace => out.extend(base),
+            Kind::PgDatabase => {
+                for b in base {
+                    let keep: BooleanArray = column_str(&b, "datname")?
+                        .iter()
+                        .map(|n| Some(n.as_deref().is_some_and(|n| self.catalogs.iter().any(|c| c == n))))
+                        .collect();
+                    out.push(filter_record_batch(&b, &keep)?);
+                }
+            }
             Kind::PgDescription => {
                 out.extend(base);
                 let mut rows = Vec::new();
@@ -455,6 +467,10 @@ impl Patched {
                             ("udt_catalog", text(self.catalog.clone())),
                             ("udt_schema", text("pg_catalog")),
                             ("udt_name", text(pg_type(&c.data_type).name)),
+                            ("dtd_identifier", text((i + 1).to_string())),
+                            ("is_self_referencing", text("NO")),
+                            ("is_identity", text("NO")),
+                            ("is_generated", text("NEVER")),
                             ("is_updatable", text("NO")),
                         ]);
                         rows.push(row);
@@ -521,18 +537,31 @@ impl Patched {
     }
 }
 
-/// The crate's pg_class rows with `relhasindex` true for the tables in `indexed`.
-fn set_relhasindex(b: &RecordBatch, indexed: &std::collections::HashSet<i64>) -> Result<RecordBatch> {
-    let i = b.schema().index_of("relhasindex")?;
-    let old = b.column(i).as_boolean().clone();
-    let patched: BooleanArray = column_i64(b, "oid")?
-        .iter()
-        .enumerate()
-        .map(|(row, oid)| if oid.is_some_and(|o| indexed.contains(&o)) { Some(true) } else { (!old.is_null(row)).then(|| old.value(row)) })
+/// The crate's pg_class rows as PostgreSQL has them: `relhasindex` for the tables in `indexed`
+/// (psql's `\d` lists indexes only then), `relam` heap (2) for tables (`\d+`: "Access
+/// method: heap"), `reloftype` 0 rather than NULL.
+fn patch_classes(b: &RecordBatch, indexed: &std::collections::HashSet<i64>) -> Result<RecordBatch> {
+    const HEAP: i64 = 2;
+    let schema = b.schema();
+    let oids = column_i64(b, "oid")?;
+    let kinds = column_str(b, "relkind")?;
+    let hasindex = b.column(schema.index_of("relhasindex")?).as_boolean().clone();
+    let hasindex: BooleanArray = (0..b.num_rows())
+        .map(|row| if oids[row].is_some_and(|o| indexed.contains(&o)) { Some(true) } else { (!hasindex.is_null(row)).then(|| hasindex.value(row)) })
         .collect();
+    let relam = column_i64(b, "relam")?
+        .into_iter()
+        .zip(&kinds)
+        .map(|(am, kind)| if kind.as_deref() == Some("r") && am.unwrap_or(0) == 0 { Some(HEAP) } else { am });
+    let relam: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from_iter(relam));
+    let reloftype: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from_iter(column_i64(b, "reloftype")?.into_iter().map(|t| Some(t.unwrap_or(0)))));
     let mut columns = b.columns().to_vec();
-    columns[i] = Arc::new(patched);
-    Ok(RecordBatch::try_new(b.schema(), columns)?)
+    columns[schema.index_of("relhasindex")?] = Arc::new(hasindex);
+    for (name, values) in [("relam", relam), ("reloftype", reloftype)] {
+        let i = schema.index_of(name)?;
+        columns[i] = cast(&values, schema.field(i).data_type())?;
+    }
+    Ok(RecordBatch::try_new(schema, columns)?)
 }
 
 fn attribute_defaults() -> Row {
@@ -657,6 +686,7 @@ pub struct PgCatalog {
     pub inner: Arc<dyn SchemaProvider>,
     pub relations: Arc<Vec<Relation>>,
     pub catalog: String,
+    pub catalogs: Arc<Vec<String>>,
 }
 
 #[async_trait::async_trait]
@@ -673,6 +703,7 @@ impl SchemaProvider for PgCatalog {
             "pg_constraint" => Kind::PgConstraint,
             "pg_description" => Kind::PgDescription,
             "pg_namespace" => Kind::PgNamespace,
+            "pg_database" => Kind::PgDatabase,
             _ => return self.inner.table(name).await,
         };
         let Some(base) = self.inner.table(name).await? else { return Ok(None) };
@@ -681,7 +712,8 @@ impl SchemaProvider for PgCatalog {
         let schema = nullable(&base.schema(), extra);
         // pg_index and pg_constraint are the crate's static (empty) tables: only the schema is
         // kept.
-        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute | Kind::PgDescription | Kind::PgNamespace).then_some(base);
+        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute | Kind::PgDescription | Kind::PgNamespace | Kind::PgDatabase)
+            .then_some(base);
         Ok(Some(Arc::new(Patched {
             kind,
             base,
@@ -689,6 +721,7 @@ impl SchemaProvider for PgCatalog {
             pg_catalog: self.inner.clone(),
             relations: self.relations.clone(),
             catalog: self.catalog.clone(),
+            catalogs: self.catalogs.clone(),
         })))
     }
 
@@ -705,7 +738,34 @@ pub struct InformationSchema {
     pub pg_catalog: Arc<dyn SchemaProvider>,
     pub relations: Arc<Vec<Relation>>,
     pub catalog: String,
+    pub catalogs: Arc<Vec<String>>,
 }
+
+/// PostgreSQL's `information_schema.columns` columns DataFusion's table does not have
+/// (Metabase reads `is_identity`, DBeaver `is_generated`).
+const COLUMNS_EXTRA: [&str; 21] = [
+    "interval_precision",
+    "character_set_catalog",
+    "character_set_schema",
+    "character_set_name",
+    "collation_catalog",
+    "collation_schema",
+    "collation_name",
+    "domain_catalog",
+    "domain_schema",
+    "domain_name",
+    "udt_catalog",
+    "udt_schema",
+    "udt_name",
+    "dtd_identifier",
+    "is_self_referencing",
+    "is_identity",
+    "identity_generation",
+    "is_generated",
+    "generation_expression",
+    "is_updatable",
+    "scope_name",
+];
 
 const CONSTRAINT_COLUMNS: [&str; 6] = ["constraint_catalog", "constraint_schema", "constraint_name", "table_catalog", "table_schema", "table_name"];
 
@@ -722,7 +782,7 @@ impl SchemaProvider for InformationSchema {
         let (kind, base, schema) = match name.to_ascii_lowercase().as_str() {
             "columns" => {
                 let Some(base) = self.inner.table(name).await? else { return Ok(None) };
-                let schema = nullable(&base.schema(), &["udt_catalog", "udt_schema", "udt_name", "is_updatable"]);
+                let schema = nullable(&base.schema(), &COLUMNS_EXTRA);
                 (Kind::Columns, Some(base), schema)
             }
             "views" => {
@@ -753,6 +813,7 @@ impl SchemaProvider for InformationSchema {
             pg_catalog: self.pg_catalog.clone(),
             relations: self.relations.clone(),
             catalog: self.catalog.clone(),
+            catalogs: self.catalogs.clone(),
         })))
     }
 

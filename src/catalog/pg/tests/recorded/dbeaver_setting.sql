@@ -1,0 +1,2 @@
+-- DBeaver PostgreSQL navigator: dbeaver/dbeaver plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/model/PostgreDataSource.java (version stored in the code index (2021 header), commit not recorded), SettingCache lookup preloaded in initializeRemoteInstance(), name bound to 'standard_conforming_strings'.
+select * from pg_catalog.pg_settings where name='standard_conforming_strings'

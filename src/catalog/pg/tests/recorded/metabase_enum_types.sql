@@ -1,0 +1,2 @@
+-- Metabase PostgreSQL sync: metabase/metabase src/metabase/driver/postgres.clj (version stored in the code index (current master, sync via describe-fields-sql / has_any_column_privilege), commit not recorded), enum-types, run by describe-fields-pre-process-xf before describe-fields.
+SELECT nspname, typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (SELECT DISTINCT enumtypid FROM pg_enum e)

@@ -1,0 +1,3 @@
+-- psqlODBC: repo postgresql-interfaces/psqlodbc, info.c (commit 01163448), PGAPI_Statistics (SQLStatistics) step 2: the index query for schema 'default_database', table 'orders', server >= 12 ("0" for d.relhasoids, i.indoption).
+
+select c.relname, i.indkey, i.indisunique, i.indisclustered, a.amname, c.relhasrules, n.nspname, c.oid, 0, i.indoption from pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class d, pg_catalog.pg_am a, pg_catalog.pg_namespace n where d.relname = E'orders' and n.nspname = E'default_database' and n.oid = d.relnamespace and d.oid = i.indrelid and i.indexrelid = c.oid and c.relam = a.oid order by i.indisprimary desc, i.indisunique, n.nspname, c.relname
