@@ -12,6 +12,7 @@
 //! relation.
 
 mod functions;
+mod names;
 mod objects;
 mod route;
 mod rules;
@@ -121,19 +122,30 @@ impl Emulation {
             return Ok(answer.clone());
         }
         functions::register_session_functions(&ctx, facts);
-        let mut statements = self.parser.parse(sql).map_err(|e| CatalogError::Syntax(e.to_string()))?;
+        let original = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+            .ok()
+            .filter(|s| s.len() == 1)
+            .map(|mut s| s.remove(0));
+        // PostgreSQL's column names come from the SQL as the client wrote it.
+        let column_names = original.as_ref().map(names::postgres_names).unwrap_or_default();
+        let rewritten = original.and_then(|mut s| rules::rewrite_before_crate(&mut s).then(|| s.to_string()));
+        let mut statements = self.parser.parse(rewritten.as_deref().unwrap_or(sql)).map_err(|e| CatalogError::Syntax(e.to_string()))?;
         if statements.len() != 1 {
             return Err(CatalogError::Syntax("expected exactly one statement".into()));
         }
         let mut statement = statements.remove(0);
         rules::rewrite(&mut statement);
+        names::name_columns(&mut statement, &column_names);
         let statement = datafusion::sql::parser::Statement::Statement(Box::new(statement));
         let state = ctx.state();
         let plan = state.statement_to_plan(statement).await.map_err(query_error)?;
         let frame = ctx.execute_logical_plan(plan).await.map_err(query_error)?;
         let schema = frame.schema().as_arrow().clone();
         let batches = frame.collect().await.map_err(query_error)?;
-        let answer = values::answer(&schema, &batches).map_err(CatalogError::Query)?;
+        let mut answer = values::answer(&schema, &batches).map_err(CatalogError::Query)?;
+        for column in &mut answer.columns {
+            column.name = names::output_name(&column.name, &column_names);
+        }
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
         if answers.len() >= MAX_CACHED_ANSWERS {
             answers.clear();

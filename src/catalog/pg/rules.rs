@@ -12,6 +12,54 @@ pub fn rewrite(statement: &mut Statement) {
 
 struct Rules;
 
+/// Applies the rules that must run before datafusion-pg-catalog's (which replaces some client
+/// SQL it cannot run with a stub answer); true if the statement changed.
+pub fn rewrite_before_crate(statement: &mut Statement) -> bool {
+    let mut before = BeforeCrate { changed: false };
+    let _ = statement.visit(&mut before);
+    before.changed
+}
+
+struct BeforeCrate {
+    changed: bool,
+}
+
+impl VisitorMut for BeforeCrate {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+        self.changed |= subscript_loop(query);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        self.changed |= in_subscript_loop(expr);
+        ControlFlow::Continue(())
+    }
+}
+
+/// `x IN (<subscript loop>)` → `array_has((SELECT array_agg(item) FROM unnest(A) …), x)`:
+/// DataFusion runs `IN (subquery)` only in WHERE, and Grafana puts it in a CASE of the select
+/// list and ORDER BY.
+fn in_subscript_loop(expr: &mut Expr) -> bool {
+    use sqlparser::ast::{SelectItem, SetExpr};
+    let Expr::InSubquery { expr: needle, subquery, negated } = expr else { return false };
+    let mut elements = subquery.as_ref().clone();
+    if !subscript_loop(&mut elements) {
+        return false;
+    }
+    let SetExpr::Select(select) = elements.body.as_mut() else { return false };
+    let [SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }] = select.projection.as_mut_slice() else {
+        return false;
+    };
+    let item = std::mem::replace(item, Expr::value(Value::Null));
+    select.projection = vec![SelectItem::UnnamedExpr(call("array_agg", vec![item]))];
+    let needle = std::mem::replace(needle.as_mut(), Expr::value(Value::Null));
+    let has = call("array_has", vec![Expr::Subquery(Box::new(elements)), needle]);
+    *expr = if *negated { Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Not, expr: Box::new(Expr::Nested(Box::new(has))) } } else { has };
+    true
+}
+
 impl VisitorMut for Rules {
     type Break = ();
 
@@ -171,6 +219,56 @@ fn computed_regclass(expr: &mut Expr) {
     }
     let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
     *expr = call("flinkwire_regclass", vec![inner]);
+}
+
+/// `SELECT f(s[i]) FROM generate_series(array_lower(A, 1), array_upper(A, 1)) AS i, A AS s`
+/// (Grafana's reading of `current_setting('search_path')`, the pre-`unnest` idiom for the
+/// elements of an array) → `SELECT f(s.flinkwire_element) FROM unnest(A) AS s(flinkwire_element)`:
+/// DataFusion has neither table function. datafusion-pg-catalog would replace Grafana's
+/// subquery with `''` (no schema on the path), hence before it.
+fn subscript_loop(query: &mut sqlparser::ast::Query) -> bool {
+    use sqlparser::ast::{AccessExpr, SetExpr, Subscript, TableFactor};
+    let SetExpr::Select(select) = query.body.as_mut() else { return false };
+    let [series, array] = select.from.as_slice() else { return false };
+    if !series.joins.is_empty() || !array.joins.is_empty() {
+        return false;
+    }
+    let (TableFactor::Table { alias: Some(index), .. }, TableFactor::Table { alias: Some(elements), name, args: Some(args), .. }) =
+        (&series.relation, &array.relation)
+    else {
+        return false;
+    };
+    let array_text = format!("{name}({})", args.args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
+    let expected = format!("generate_series(array_lower({array_text}, 1), array_upper({array_text}, 1)) AS {}", index.name);
+    if series.relation.to_string() != expected {
+        return false;
+    }
+    let (index, elements) = (index.name.value.clone(), elements.name.value.clone());
+    let Ok(mut parsed) = sqlparser::parser::Parser::parse_sql(
+        &sqlparser::dialect::PostgreSqlDialect {},
+        &format!("SELECT 1 FROM unnest({array_text}) AS {elements}(flinkwire_element)"),
+    ) else {
+        return false;
+    };
+    let sqlparser::ast::Statement::Query(parsed) = parsed.remove(0) else { return false };
+    let SetExpr::Select(parsed) = *parsed.body else { return false };
+    select.from = parsed.from;
+    let element = |e: &mut Expr| {
+        let Expr::CompoundFieldAccess { root, access_chain } = e else { return ControlFlow::<()>::Continue(()) };
+        let is_loop = matches!(root.as_ref(), Expr::Identifier(r) if r.value == elements)
+            && matches!(access_chain.as_slice(), [AccessExpr::Subscript(Subscript::Index { index: Expr::Identifier(i) })] if i.value == index);
+        if is_loop {
+            *e = Expr::CompoundIdentifier(vec![sqlparser::ast::Ident::new(&elements), sqlparser::ast::Ident::new("flinkwire_element")]);
+        }
+        ControlFlow::Continue(())
+    };
+    for item in &mut select.projection {
+        let _ = sqlparser::ast::visit_expressions_mut(item, element);
+    }
+    if let Some(selection) = &mut select.selection {
+        let _ = sqlparser::ast::visit_expressions_mut(selection, element);
+    }
+    true
 }
 
 /// `(SELECT x FROM t WHERE <correlated>)` → `(SELECT max(x) FROM t WHERE …)`: DataFusion plans a
@@ -359,10 +457,15 @@ fn boolean_flag_literal(expr: &mut Expr) {
 fn vector_subscript(expr: &mut Expr) {
     use sqlparser::ast::{AccessExpr, BinaryOperator, Subscript};
     let Expr::CompoundFieldAccess { root, access_chain } = expr else { return };
-    if !column_name(root).is_some_and(|n| matches!(n.as_str(), "indkey" | "indclass" | "indcollation" | "indoption")) {
+    // `indkey[n]` or `i.indkey[n]` (root `i`, then `.indkey`).
+    let (name, index) = match access_chain.as_mut_slice() {
+        [AccessExpr::Subscript(Subscript::Index { index })] => (column_name(root), index),
+        [AccessExpr::Dot(field), AccessExpr::Subscript(Subscript::Index { index })] => (column_name(field), index),
+        _ => return,
+    };
+    if !name.is_some_and(|n| matches!(n.as_str(), "indkey" | "indclass" | "indcollation" | "indoption")) {
         return;
     }
-    let [AccessExpr::Subscript(Subscript::Index { index })] = access_chain.as_mut_slice() else { return };
     let zero_based = std::mem::replace(index, Expr::value(Value::Null));
     *index = Expr::Nested(Box::new(Expr::BinaryOp {
         left: Box::new(zero_based),

@@ -71,7 +71,6 @@ async fn psqlodbc_sqltables_lists_tables_and_views() {
 }
 
 #[tokio::test]
-#[ignore = "emulation: `select NULL, nspname, NULL` fails: Projections require unique expression names but the expression \"NULL\" at position 0 and \"NULL\" at position 2 have the same name"]
 async fn psqlodbc_sqltables_lists_schemas() {
     let rows = run(recorded(SCHEMAS)).await;
     assert!(rows.contains(&"NULL|default_database|NULL".to_string()), "{rows:?}");
@@ -119,7 +118,6 @@ async fn psqlodbc_sqlcolumns() {
 }
 
 #[tokio::test]
-#[ignore = "emulation: `i.indisprimary = 't'` fails with `type_coercion` (and int2vector subscripts are not 0-based: i.indkey[0] is NULL)"]
 async fn psqlodbc_sqlprimarykeys() {
     // attname, index attnum, index name, schema, table.
     assert_eq!(run(recorded(PRIMARY_KEYS)).await, ["order_id|1|orders_pkey|default_database|orders"]);
