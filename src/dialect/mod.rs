@@ -168,8 +168,8 @@ fn rewrite_expr(expr: &Expr) -> Option<Expr> {
     }
 }
 
-/// A plain function call `NAME(args)`.
-fn call(name: &str, args: Vec<Expr>) -> Expr {
+/// A plain function call `NAME(args)` (also the catalog emulation's rewrites).
+pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {
         name: ObjectName::from(vec![Ident::new(name)]),
         uses_odbc_syntax: false,

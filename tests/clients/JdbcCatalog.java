@@ -63,11 +63,13 @@ public class JdbcCatalog {
                 List<String> cols = new ArrayList<>();
                 try (ResultSet rs = md.getColumns(null, "shop", "orders", "%")) {
                     while (rs.next()) {
-                        cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME") + ":" + rs.getInt("DATA_TYPE") + ":" + rs.getInt("NULLABLE"));
+                        cols.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME") + ":" + rs.getInt("DATA_TYPE") + ":" + rs.getInt("NULLABLE")
+                                + ":" + rs.getString("REMARKS"));
                     }
                 }
                 check("getColumns names", cols.size(), 4);
-                check("getColumns order_id", cols.isEmpty() ? null : cols.get(0), "order_id:int8:" + Types.BIGINT + ":0");
+                check("getColumns order_id", cols.isEmpty() ? null : cols.get(0), "order_id:int8:" + Types.BIGINT + ":0:null");
+                check("getColumns product", cols.size() < 2 ? null : cols.get(1), "product:varchar:" + Types.VARCHAR + ":1:what was sold");
             });
             step("getPrimaryKeys", () -> {
                 List<String> pk = new ArrayList<>();
@@ -80,8 +82,16 @@ public class JdbcCatalog {
                 check("getTypeInfo non-empty", n > 10, true);
             });
             step("getIndexInfo", () -> {
-                try (ResultSet rs = md.getIndexInfo(null, "shop", "orders", false, true)) { while (rs.next()) { } }
-                passed.add("getIndexInfo runs");
+                List<String> index = new ArrayList<>();
+                try (ResultSet rs = md.getIndexInfo(null, "shop", "orders", false, true)) {
+                    while (rs.next()) index.add(rs.getString("INDEX_NAME") + ":" + rs.getBoolean("NON_UNIQUE") + ":" + rs.getString("COLUMN_NAME"));
+                }
+                check("getIndexInfo", index, List.of("orders_pkey:false:order_id"));
+            });
+            step("table REMARKS", () -> {
+                List<String> remarks = new ArrayList<>();
+                try (ResultSet rs = md.getTables(null, "shop", "orders", null)) { while (rs.next()) remarks.add(rs.getString("REMARKS")); }
+                check("getTables REMARKS", remarks, List.of("one row per order"));
             });
             step("query", () -> {
                 try (Statement st = conn.createStatement();

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # psql 15's backslash commands against flinkwire started with tests/clients/catalog_flinkwire.toml
-# (PGPORT): \l \dn \dt \dv \d orders \df, answered by the pg_catalog emulation.
+# (PGPORT): \l \dn \dt \dv \d orders \d+ \dt+ \d index \df, answered by the pg_catalog emulation.
 set -euo pipefail
 run() { psql -h 127.0.0.1 -p "${PGPORT:-5433}" -U test -d demo -X -v ON_ERROR_STOP=1 -At -F '|' -c "$1"; }
+# With footers (Indexes:, "primary key, …"), which tuples-only output leaves out.
+run_full() { psql -h 127.0.0.1 -p "${PGPORT:-5433}" -U test -d demo -X -v ON_ERROR_STOP=1 -c "$1"; }
 fail() { echo "psql catalog: FAILED: $*"; exit 1; }
 # The metadata snapshot loads in the background after flinkwire starts listening.
 for _ in $(seq 60); do run '\dt' 2>/dev/null | grep -q '^shop|orders|' && break; sleep 0.5; done
@@ -15,6 +17,10 @@ echo "$d" | grep -q '^order_id|bigint||not null|' || fail "\\d orders: $d"
 echo "$d" | grep -q '^product|character varying(20)|' || fail "\\d orders: $d"
 echo "$d" | grep -q '^amount|numeric(10,2)|' || fail "\\d orders: $d"
 echo "$d" | grep -q '^ts|timestamp(3) without time zone|' || fail "\\d orders: $d"
+run_full '\d orders' | grep -q '"orders_pkey" PRIMARY KEY, btree (order_id)' || fail '\d orders has no index'
+run_full '\d orders_pkey' | grep -q '^primary key, btree, for table "shop.orders"' || fail '\d orders_pkey'
+run '\d+ orders' | grep -q '^product|character varying(20)|.*|what was sold$' || fail '\d+ orders: column comment'
+run '\dt+ orders' | grep -q '|one row per order$' || fail '\dt+ orders: table comment'
 run '\df' >/dev/null || fail '\df'
 [ "$(run 'SELECT "order_id" FROM "shop"."orders" ORDER BY "order_id" LIMIT 2' | tr '\n' ' ')" = "1 2 " ] || fail 'generated query'
-echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\df, quoted query)"
+echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\d+ \\dt+ \\d orders_pkey \\df, quoted query)"

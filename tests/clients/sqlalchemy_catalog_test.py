@@ -43,7 +43,9 @@ step("columns", columns)
 step("pk", lambda: check("pk", insp.get_pk_constraint("orders", schema="shop")["constrained_columns"], ["order_id"]))
 step("fks", lambda: check("fks", insp.get_foreign_keys("orders", schema="shop"), []))
 step("indexes", lambda: check("indexes", insp.get_indexes("orders", schema="shop"), []))
-step("comment", lambda: check("comment", insp.get_table_comment("orders", schema="shop")["text"], None))
+step("comment", lambda: check("comment", insp.get_table_comment("orders", schema="shop")["text"], "one row per order"))
+step("column comment", lambda: check("column comment", [c.get("comment") for c in insp.get_columns("orders", schema="shop")],
+                                     [None, "what was sold", None, None]))
 
 
 def core_select():

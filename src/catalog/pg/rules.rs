@@ -5,6 +5,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, Statement, Value, VisitMut, VisitorMut};
 
+use crate::dialect::call;
+
 /// Applies every rule.
 pub fn rewrite(statement: &mut Statement) {
     let _ = statement.visit(&mut Rules);
@@ -378,25 +380,6 @@ fn regproc_by_name(expr: &mut Expr) {
         return;
     }
     **right = Expr::value(Value::SingleQuotedString(name.to_owned()));
-}
-
-/// `name(args…)`.
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName};
-    Expr::Function(sqlparser::ast::Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 /// The last part of an identifier, lower-cased (`t.typreceive` → `typreceive`).

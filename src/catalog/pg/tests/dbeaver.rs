@@ -20,21 +20,7 @@ pub(super) async fn named(emulation: &Emulation, snapshot: &Arc<MetadataSnapshot
             })
         })
         .collect();
-    answer
-        .rows
-        .iter()
-        .map(|r| {
-            index
-                .iter()
-                .map(|&i| match &r.fields[i] {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Null => "NULL".into(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
+    answer.rows.iter().map(|r| row_text(index.iter().map(|&i| &r.fields[i]))).collect()
 }
 
 /// One DBeaver session: the emulation, the snapshot, and the OIDs DBeaver read before.

@@ -97,21 +97,19 @@ async fn run(sql: &str) -> Vec<String> {
 /// pg_class stay the same within one).
 async fn run_in(emulation: &Emulation, snapshot: &Arc<MetadataSnapshot>, sql: &str) -> Vec<String> {
     let answer = emulation.query(snapshot, &facts(), sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
-    answer
-        .rows
-        .iter()
-        .map(|r| {
-            r.fields
-                .iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Null => "NULL".into(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("|")
+    answer.rows.iter().map(|r| row_text(r.fields.iter())).collect()
+}
+
+/// Values as `a|b|c` (NULL as "NULL").
+fn row_text<'a>(values: impl Iterator<Item = &'a serde_json::Value>) -> String {
+    values
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "NULL".into(),
+            other => other.to_string(),
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 pub(crate) const PSQL_DT: &str = r#"SELECT n.nspname as "Schema",
