@@ -115,6 +115,28 @@ fn format_text(format: &str, args: &[Option<&str>]) -> String {
     out
 }
 
+/// Answers each row with `f` of its arguments as text (NULL as `None`): one scalar when every
+/// argument is one (DataFusion then hands over one-row arrays), else one value per row.
+pub(super) fn per_row(args: &ScalarFunctionArgs, f: impl Fn(&[Option<&str>]) -> ScalarValue) -> Result<ColumnarValue> {
+    let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let texts = ColumnarValue::values_to_arrays(&args.args)?
+        .iter()
+        .map(|a| datafusion::arrow::compute::cast(a, &DataType::Utf8))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let texts: Vec<_> = texts.iter().map(|a| a.as_string::<i32>()).collect();
+    let rows = texts.first().map_or(1, |t| t.len());
+    let mut answers: Vec<ScalarValue> =
+        (0..rows).map(|row| f(&texts.iter().map(|t| (!t.is_null(row)).then(|| t.value(row))).collect::<Vec<_>>())).collect();
+    if scalar {
+        return Ok(ColumnarValue::Scalar(answers.pop().unwrap_or_else(|| f(&[]))));
+    }
+    if answers.is_empty() {
+        // An empty batch: an empty array of the answer's type.
+        return Ok(ColumnarValue::Array(f(&[]).to_array_of_size(0)?));
+    }
+    Ok(ColumnarValue::Array(ScalarValue::iter_to_array(answers)?))
+}
+
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct ClientFunction {
     name: String,
@@ -155,66 +177,17 @@ impl ScalarUDFImpl for ClientFunction {
         match &self.answer {
             Answer::Text(text) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(text.clone()))),
             Answer::Bool(b) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(*b)))),
-            Answer::TypeOid => match args.args.first() {
-                Some(ColumnarValue::Scalar(s)) if !s.is_null() => {
-                    let name = match s {
-                        ScalarValue::Utf8(Some(v)) | ScalarValue::LargeUtf8(Some(v)) | ScalarValue::Utf8View(Some(v)) => v.clone(),
-                        other => other.to_string(),
-                    };
-                    Ok(ColumnarValue::Scalar(ScalarValue::Int32(type_oid(&name))))
-                }
-                Some(ColumnarValue::Array(array)) => {
-                    let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
-                    let strings = strings.as_string::<i32>();
-                    let values: datafusion::arrow::array::Int32Array =
-                        (0..strings.len()).map(|i| if strings.is_null(i) { None } else { type_oid(strings.value(i)) }).collect();
-                    Ok(ColumnarValue::Array(std::sync::Arc::new(values)))
-                }
-                _ => Ok(ColumnarValue::Scalar(ScalarValue::Int32(None))),
-            },
+            Answer::TypeOid => per_row(&args, |v| ScalarValue::Int32(v.first().copied().flatten().and_then(type_oid))),
             Answer::UnknownSize => Ok(ColumnarValue::Scalar(ScalarValue::Int64(None))),
             Answer::SizePretty => {
-                let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-                let sizes = datafusion::arrow::compute::cast(&arrays[0], &DataType::Int64)?;
-                let sizes = sizes.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-                let words: datafusion::arrow::array::StringArray =
-                    (0..sizes.len()).map(|i| (!sizes.is_null(i)).then(|| size_pretty(sizes.value(i)))).collect();
-                Ok(ColumnarValue::Array(std::sync::Arc::new(words)))
+                per_row(&args, |v| ScalarValue::Utf8(v.first().copied().flatten().and_then(|n| n.parse().ok()).map(size_pretty)))
             }
-            Answer::Format => {
-                let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-                let texts = arrays.iter().map(|a| datafusion::arrow::compute::cast(a, &DataType::Utf8)).collect::<std::result::Result<Vec<_>, _>>()?;
-                let texts: Vec<_> = texts.iter().map(|a| a.as_string::<i32>()).collect();
-                let formatted: datafusion::arrow::array::StringArray = (0..args.number_rows)
-                    .map(|row| {
-                        let values: Vec<Option<&str>> = texts.iter().map(|t| (!t.is_null(row)).then(|| t.value(row))).collect();
-                        Some(format_text(values[0]?, &values[1..]))
-                    })
-                    .collect();
-                Ok(ColumnarValue::Array(std::sync::Arc::new(formatted)))
-            }
+            Answer::Format => per_row(&args, |v| ScalarValue::Utf8(v.first().copied().flatten().map(|f| format_text(f, &v[1..])))),
             Answer::SecondArgument => Ok(args.args.get(1).cloned().unwrap_or(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
-            Answer::Setting(settings) => {
-                let lookup = |name: Option<&str>| {
-                    let name = name?.to_ascii_lowercase();
-                    settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
-                };
-                match args.args.first() {
-                    Some(ColumnarValue::Scalar(s)) => {
-                        let name = s.to_string();
-                        let name = (!s.is_null()).then_some(name);
-                        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(lookup(name.as_deref()))))
-                    }
-                    Some(ColumnarValue::Array(array)) => {
-                        let strings = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
-                        let strings = strings.as_string::<i32>();
-                        let values: datafusion::arrow::array::StringArray =
-                            (0..strings.len()).map(|i| lookup((!strings.is_null(i)).then(|| strings.value(i)))).collect();
-                        Ok(ColumnarValue::Array(std::sync::Arc::new(values)))
-                    }
-                    None => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None))),
-                }
-            }
+            Answer::Setting(settings) => per_row(&args, |v| {
+                let name = v.first().copied().flatten().map(str::to_ascii_lowercase);
+                ScalarValue::Utf8(name.and_then(|name| settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())))
+            }),
         }
     }
 }

@@ -8,14 +8,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringArray};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility};
 use datafusion::prelude::SessionContext;
 
+use super::functions::per_row;
 use super::tables::{Relation, CONSTRAINT_OID_OFFSET};
 
 /// The relations of the current catalog by the OIDs clients see.
@@ -208,37 +207,14 @@ impl ScalarUDFImpl for ObjectFunction {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        if self.kind == Kind::RegClass {
-            let names = cast(&arrays[0], &DataType::Utf8)?;
-            let names = names.as_string::<i32>();
-            let oids: datafusion::arrow::array::Int64Array =
-                (0..names.len()).map(|i| if names.is_null(i) { None } else { self.objects.regclass(names.value(i)) }).collect();
-            if scalar {
-                return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&oids, 0)?));
+        per_row(&args, |v| {
+            let first = v.first().copied().flatten();
+            if self.kind == Kind::RegClass {
+                return ScalarValue::Int64(first.and_then(|name| self.objects.regclass(name)));
             }
-            return Ok(ColumnarValue::Array(Arc::new(oids)));
-        }
-        let oids = cast(&arrays[0], &DataType::Int64)?;
-        let oids = oids.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-        let seconds = arrays.get(1).map(|a| cast(a, &DataType::Utf8)).transpose()?;
-        let seconds = seconds.as_ref().map(|a| a.as_string::<i32>());
-        let len = if scalar { 1 } else { rows };
-        let answers: StringArray = (0..len.min(oids.len()))
-            .map(|i| {
-                if oids.is_null(i) {
-                    return None;
-                }
-                let second = seconds.and_then(|s| (!s.is_null(i)).then(|| s.value(i)));
-                self.objects.answer(self.kind, oids.value(i), second)
-            })
-            .collect();
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&answers, 0)?));
-        }
-        Ok(ColumnarValue::Array(Arc::new(answers)))
+            let oid = first.and_then(|o| o.parse().ok());
+            ScalarValue::Utf8(oid.and_then(|oid| self.objects.answer(self.kind, oid, v.get(1).copied().flatten())))
+        })
     }
 }
 

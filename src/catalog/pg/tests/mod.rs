@@ -372,3 +372,14 @@ async fn comments_and_definitions_by_oid() {
         ["big_orders|SELECT order_id, amount FROM orders WHERE amount > 100"]
     );
 }
+
+/// Functions of constants over many rows answer every row (DataFusion hands them scalars).
+#[tokio::test]
+async fn constant_arguments_over_many_rows() {
+    let rows = run(
+        "SELECT format('%s.%I', 'a', 'B'), pg_size_pretty(20480), to_regtype('int4'), current_setting('server_version_num') \
+         FROM pg_catalog.pg_type WHERE typname IN ('int4', 'text', 'bool')",
+    )
+    .await;
+    assert_eq!(rows, ["a.\"B\"|20 kB|23|160006"; 3]);
+}
