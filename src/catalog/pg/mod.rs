@@ -215,23 +215,16 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
         .map_err(|e| CatalogError::Query(e.to_string()))?;
     let catalog = ctx.catalog(&catalog_name).ok_or_else(|| CatalogError::Query(format!("catalog {catalog_name} is missing")))?;
     let crate_pg_catalog = catalog.schema("pg_catalog").ok_or_else(|| CatalogError::Query("pg_catalog is missing".into()))?;
-    let relations = tables::relations(snapshot.catalog(&catalog_name));
-    let catalogs: Arc<Vec<String>> = Arc::new(snapshot.catalogs.iter().map(|c| c.name.clone()).chain([catalog_name.clone()]).collect());
-    let pg_catalog: Arc<dyn SchemaProvider> =
-        Arc::new(tables::PgCatalog { inner: crate_pg_catalog.clone(), relations: relations.clone(), catalog: catalog_name.clone(), catalogs: catalogs.clone() });
-    catalog.register_schema("pg_catalog", pg_catalog.clone()).map_err(internal)?;
+    let view = Arc::new(tables::CatalogView::new(snapshot, &catalog_name, &crate_pg_catalog, &ctx.state()).await.map_err(internal)?);
+    let pg_catalog: Arc<dyn SchemaProvider> = Arc::new(tables::PgCatalog { inner: crate_pg_catalog, view: view.clone() });
+    catalog.register_schema("pg_catalog", pg_catalog).map_err(internal)?;
     let information_schema = tables::InformationSchema {
         inner: Arc::new(datafusion::catalog::information_schema::InformationSchemaProvider::new(ctx.state().catalog_list().clone())),
-        pg_catalog,
-        relations: relations.clone(),
-        catalog: catalog_name.clone(),
-        catalogs,
+        view: view.clone(),
     };
     catalog.register_schema("information_schema", Arc::new(information_schema)).map_err(internal)?;
     functions::register_static_functions(&ctx, snapshot);
-    // The first scan of pg_class fixes the tables' OIDs for this context.
-    let oids = tables::oids(&crate_pg_catalog, &ctx.state()).await.map_err(internal)?;
-    objects::register(&ctx, Arc::new(objects::Objects::new(relations, &oids, &schema_name)));
+    objects::register(&ctx, Arc::new(objects::Objects::new(view, &schema_name)));
     Ok(ctx)
 }
 

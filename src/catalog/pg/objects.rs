@@ -1,11 +1,9 @@
 //! The functions that describe one catalog object by OID: `obj_description()`,
 //! `col_description()`, `pg_get_indexdef()`, `pg_get_constraintdef()`, `pg_get_viewdef()`.
 //!
-//! They answer from the snapshot through an OID index built once per context: table OIDs are
-//! datafusion-pg-catalog's (fixed by the first scan of `pg_class`), index and constraint OIDs
-//! flinkwire's own (`tables::relations`).
+//! They answer from the [`CatalogView`] (built once per context): table OIDs are
+//! datafusion-pg-catalog's, index and constraint OIDs flinkwire's own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
@@ -15,37 +13,18 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, Sca
 use datafusion::prelude::SessionContext;
 
 use super::functions::per_row;
-use super::tables::{Relation, CONSTRAINT_OID_OFFSET};
+use super::tables::{CatalogView, Relation, CONSTRAINT_OID_OFFSET};
 
-/// The relations of the current catalog by the OIDs clients see.
-#[derive(Debug, Default)]
+/// The current catalog and the schema unqualified names resolve in.
+#[derive(Debug)]
 pub struct Objects {
-    relations: Arc<Vec<Relation>>,
-    /// Table OID → index into `relations`.
-    by_table: HashMap<i64, usize>,
-    /// Primary-key index OID → index into `relations`.
-    by_index: HashMap<i64, usize>,
-    /// `(schema, relation)` → OID, for `text::regclass`.
-    by_name: HashMap<(String, String), i64>,
-    /// The schema unqualified names resolve in.
+    view: Arc<CatalogView>,
     current_schema: String,
 }
 
 impl Objects {
-    /// Indexes `relations` by the table OIDs `oids` assigned (`(schema, table)` → `(oid, namespace oid)`).
-    pub fn new(relations: Arc<Vec<Relation>>, oids: &HashMap<(String, String), (i64, i64)>, current_schema: &str) -> Self {
-        let by_name = oids.iter().map(|(name, (oid, _))| (name.clone(), *oid)).collect();
-        let mut by_table = HashMap::new();
-        let mut by_index = HashMap::new();
-        for (i, r) in relations.iter().enumerate() {
-            if let Some((oid, _)) = oids.get(&(r.schema.clone(), r.table.name.clone())) {
-                by_table.insert(*oid, i);
-            }
-            if let Some(index) = r.index_oid {
-                by_index.insert(index, i);
-            }
-        }
-        Self { relations, by_table, by_index, by_name, current_schema: current_schema.to_owned() }
+    pub fn new(view: Arc<CatalogView>, current_schema: &str) -> Self {
+        Self { view, current_schema: current_schema.to_owned() }
     }
 
     /// `name::regclass` for a computed name (Metabase: `format('%I.%I', schema, table)::regclass`):
@@ -63,26 +42,21 @@ impl Objects {
                 return Some(oid);
             }
         }
-        let schema = schema.unwrap_or_else(|| self.current_schema.clone());
-        self.by_name.get(&(schema, relation)).copied()
-    }
-
-    fn table(&self, oid: i64) -> Option<&Relation> {
-        self.by_table.get(&oid).map(|&i| &self.relations[i])
+        self.view.oid_of(schema.as_deref().unwrap_or(&self.current_schema), &relation)
     }
 
     fn answer(&self, kind: Kind, oid: i64, second: Option<&str>) -> Option<String> {
         match kind {
             Kind::ObjDescription => match second {
-                None | Some("pg_class") => self.table(oid)?.table.comment.clone(),
+                None | Some("pg_class") => self.view.relation(oid)?.table.comment.clone(),
                 Some(_) => None,
             },
             Kind::ColDescription => {
                 let attnum: usize = second?.parse().ok()?;
-                self.table(oid)?.table.columns.get(attnum.checked_sub(1)?)?.comment.clone()
+                self.view.relation(oid)?.table.columns.get(attnum.checked_sub(1)?)?.comment.clone()
             }
             Kind::IndexDef => {
-                let r = &self.relations[*self.by_index.get(&oid)?];
+                let r = self.view.indexed(oid)?;
                 match second.and_then(|c| c.parse::<usize>().ok()).filter(|&c| c > 0) {
                     // pg_get_indexdef(index, column, pretty): that key column only.
                     Some(column) => r.table.primary_key.get(column - 1).map(|c| quote_ident(c)),
@@ -96,10 +70,10 @@ impl Objects {
                 }
             }
             Kind::ConstraintDef => {
-                let r = &self.relations[*self.by_index.get(&(oid - CONSTRAINT_OID_OFFSET))?];
+                let r = self.view.indexed(oid - CONSTRAINT_OID_OFFSET)?;
                 Some(format!("PRIMARY KEY ({})", key_list(r)))
             }
-            Kind::ViewDef => self.table(oid)?.table.view_query.clone(),
+            Kind::ViewDef => self.view.relation(oid)?.table.view_query.clone(),
             Kind::RegClass => unreachable!("regclass takes a name"),
         }
     }

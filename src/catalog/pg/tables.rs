@@ -8,10 +8,12 @@
 //! - `pg_index`, `pg_constraint` (contype `p`): the primary keys (the crate's are empty);
 //! - `pg_description`: the table and column comments (next to the crate's rows for built-ins);
 //! - `information_schema.columns` with PostgreSQL type names, lengths, precisions and the Flink
-//!   nullability; `information_schema.views` with PostgreSQL's columns and the views' queries; `information_schema.table_constraints` and `key_column_usage`.
+//!   nullability; `information_schema.views` with PostgreSQL's columns and the views' queries;
+//!   `information_schema.table_constraints` and `key_column_usage`.
 //!
-//! Each is computed when a query scans it (the crate's OIDs are stable within a context), from
-//! the crate's own table for the rows flinkwire does not own.
+//! Each is computed when a query scans it, from the [`CatalogView`] (the snapshot's relations
+//! with their OIDs, built once per context) and the crate's own table for the rows flinkwire
+//! does not own.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,13 +30,16 @@ use datafusion::physical_plan::ExecutionPlan;
 use flinkwire_protocol::logical_type::{DataType, LogicalType};
 use flinkwire_protocol::pg_types::pg_type;
 
-use crate::catalog::snapshot::{CatalogMeta, TableKind, TableMeta};
+use crate::catalog::snapshot::{MetadataSnapshot, TableKind, TableMeta};
 
-/// A table of the current catalog, with the OID of its primary-key index (if it has a key).
+/// A table of the current catalog with the OIDs clients see: its own and its schema's (the
+/// crate's), and its primary-key index's (flinkwire's, if it has a key).
 #[derive(Debug)]
 pub struct Relation {
     pub schema: String,
     pub table: TableMeta,
+    pub oid: Option<i64>,
+    pub namespace_oid: Option<i64>,
     pub index_oid: Option<i64>,
 }
 
@@ -60,20 +65,72 @@ const INDEX_OID_BASE: i64 = 1_000_000;
 /// `pg_constraint.oid` = index OID + this.
 pub(super) const CONSTRAINT_OID_OFFSET: i64 = 500_000;
 
-/// The relations of `catalog`, with index OIDs assigned.
-pub fn relations(catalog: Option<&CatalogMeta>) -> Arc<Vec<Relation>> {
-    let mut next = INDEX_OID_BASE;
-    let mut out = Vec::new();
-    for database in catalog.map(|c| c.databases.as_slice()).unwrap_or_default() {
-        for table in &database.tables {
-            let index_oid = (!table.primary_key.is_empty() && table.kind == TableKind::Table).then(|| {
-                next += 1;
-                next
-            });
-            out.push(Relation { schema: database.name.clone(), table: table.clone(), index_oid });
+/// The current catalog as the emulation shows it, shared by its tables and functions (built
+/// once per context).
+#[derive(Debug)]
+pub struct CatalogView {
+    /// The current Flink catalog (the PostgreSQL database).
+    pub catalog: String,
+    /// Every Flink catalog (the databases of pg_database).
+    pub catalogs: Vec<String>,
+    pub relations: Vec<Relation>,
+    /// Every relation of the crate's `pg_class` (system catalogs too): `(schema, name)` → OID.
+    by_name: HashMap<(String, String), i64>,
+    /// Table OID → index into `relations`.
+    by_oid: HashMap<i64, usize>,
+    /// Primary-key index OID → index into `relations`.
+    by_index: HashMap<i64, usize>,
+}
+
+impl CatalogView {
+    /// The relations of `snapshot`'s catalog `catalog` with the OIDs the crate's `pg_catalog`
+    /// gives them: its first scan of `pg_class` fixes them for the context.
+    pub async fn new(snapshot: &MetadataSnapshot, catalog: &str, crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<Self> {
+        let oids = oids(crate_pg_catalog, state).await?;
+        let mut next_index = INDEX_OID_BASE;
+        let mut relations = Vec::new();
+        for database in snapshot.catalog(catalog).map(|c| c.databases.as_slice()).unwrap_or_default() {
+            for table in &database.tables {
+                let index_oid = (!table.primary_key.is_empty() && table.kind == TableKind::Table).then(|| {
+                    next_index += 1;
+                    next_index
+                });
+                let oids = oids.get(&(database.name.clone(), table.name.clone()));
+                relations.push(Relation {
+                    schema: database.name.clone(),
+                    table: table.clone(),
+                    oid: oids.map(|(oid, _)| *oid),
+                    namespace_oid: oids.map(|(_, ns)| *ns),
+                    index_oid,
+                });
+            }
         }
+        let by_oid = relations.iter().enumerate().filter_map(|(i, r)| Some((r.oid?, i))).collect();
+        let by_index = relations.iter().enumerate().filter_map(|(i, r)| Some((r.index_oid?, i))).collect();
+        let catalogs = snapshot.catalogs.iter().map(|c| c.name.clone()).chain([catalog.to_owned()]).collect();
+        let by_name = oids.into_iter().map(|(name, (oid, _))| (name, oid)).collect();
+        Ok(Self { catalog: catalog.to_owned(), catalogs, relations, by_name, by_oid, by_index })
     }
-    Arc::new(out)
+
+    /// The table or view with this OID.
+    pub fn relation(&self, oid: i64) -> Option<&Relation> {
+        self.by_oid.get(&oid).map(|&i| &self.relations[i])
+    }
+
+    /// The table whose primary-key index has this OID.
+    pub fn indexed(&self, index_oid: i64) -> Option<&Relation> {
+        self.by_index.get(&index_oid).map(|&i| &self.relations[i])
+    }
+
+    /// The OID of relation `name` in `schema`.
+    pub fn oid_of(&self, schema: &str, name: &str) -> Option<i64> {
+        self.by_name.get(&(schema.to_owned(), name.to_owned())).copied()
+    }
+
+    /// The keyed tables: (relation, table OID, namespace OID, index OID).
+    fn keyed(&self) -> impl Iterator<Item = (&Relation, i64, i64, i64)> {
+        self.relations.iter().filter_map(|r| Some((r, r.oid?, r.namespace_oid?, r.index_oid?)))
+    }
 }
 
 /// A value of a row built by column name.
@@ -192,9 +249,8 @@ fn column_str(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
     Ok((0..strings.len()).map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_owned())).collect())
 }
 
-/// OIDs the crate gave the relations: (schema, table) → (relation OID, namespace OID).
 /// `(schema, table)` → `(table OID, namespace OID)` as the crate's `pg_class` assigns them.
-pub(super) async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
+async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
     let missing = |t: &str| DataFusionError::Internal(format!("pg_catalog.{t} is missing"));
     let namespaces = pg_catalog.table("pg_namespace").await?.ok_or_else(|| missing("pg_namespace"))?;
     let classes = pg_catalog.table("pg_class").await?.ok_or_else(|| missing("pg_class"))?;
@@ -244,11 +300,7 @@ struct Patched {
     kind: Kind,
     base: Option<Arc<dyn TableProvider>>,
     schema: SchemaRef,
-    pg_catalog: Arc<dyn SchemaProvider>,
-    relations: Arc<Vec<Relation>>,
-    catalog: String,
-    /// Every Flink catalog (the databases of pg_database).
-    catalogs: Arc<Vec<String>>,
+    view: Arc<CatalogView>,
 }
 
 #[async_trait::async_trait]
@@ -280,21 +332,15 @@ impl Patched {
             Some(b) => collect(b, state).await?.iter().map(|b| widen(b, &self.schema)).collect::<Result<Vec<_>>>()?,
             None => vec![],
         };
-        let oids = oids(&self.pg_catalog, state).await?;
-        let keyed = || {
-            self.relations.iter().filter_map(|r| {
-                let (oid, ns) = *oids.get(&(r.schema.clone(), r.table.name.clone()))?;
-                Some((r, oid, ns, r.index_oid?))
-            })
-        };
+        let view = &self.view;
         let mut out = Vec::new();
         match self.kind {
             Kind::PgClass => {
-                let indexed: std::collections::HashSet<i64> = keyed().map(|(_, oid, _, _)| oid).collect();
+                let indexed: std::collections::HashSet<i64> = view.keyed().map(|(_, oid, _, _)| oid).collect();
                 for b in base {
                     out.push(patch_classes(&b, &indexed)?);
                 }
-                let rows: Vec<Row> = keyed()
+                let rows: Vec<Row> = view.keyed()
                     .map(|(r, _, ns, index)| {
                         Row::from([
                             ("oid", V::Int(index)),
@@ -334,13 +380,11 @@ impl Patched {
             }
             Kind::PgAttribute => {
                 // Types of the crate's rows replaced by the Flink ones.
-                let by_oid: HashMap<i64, &Relation> =
-                    self.relations.iter().filter_map(|r| Some((oids.get(&(r.schema.clone(), r.table.name.clone()))?.0, r))).collect();
                 for b in base {
-                    out.push(patch_attributes(&b, &by_oid)?);
+                    out.push(patch_attributes(&b, view)?);
                 }
                 let mut rows = Vec::new();
-                for (r, _, _, index) in keyed() {
+                for (r, _, _, index) in view.keyed() {
                     for (n, attnum) in r.key_attnums().into_iter().enumerate() {
                         let column = &r.table.columns[attnum as usize - 1];
                         let pg = pg_type(&column.data_type);
@@ -360,7 +404,7 @@ impl Patched {
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::PgIndex => {
-                let rows: Vec<Row> = keyed()
+                let rows: Vec<Row> = view.keyed()
                     .map(|(r, oid, _, index)| {
                         let keys = r.key_attnums();
                         let zeros = vec![0; keys.len()];
@@ -390,7 +434,7 @@ impl Patched {
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::PgConstraint => {
-                let rows: Vec<Row> = keyed()
+                let rows: Vec<Row> = view.keyed()
                     .map(|(r, oid, ns, index)| {
                         Row::from([
                             ("oid", V::Int(index + CONSTRAINT_OID_OFFSET)),
@@ -422,7 +466,7 @@ impl Patched {
                 for b in base {
                     let keep: BooleanArray = column_str(&b, "datname")?
                         .iter()
-                        .map(|n| Some(n.as_deref().is_some_and(|n| self.catalogs.iter().any(|c| c == n))))
+                        .map(|n| Some(n.as_deref().is_some_and(|n| view.catalogs.iter().any(|c| c == n))))
                         .collect();
                     out.push(filter_record_batch(&b, &keep)?);
                 }
@@ -430,14 +474,14 @@ impl Patched {
             Kind::PgDescription => {
                 out.extend(base);
                 let mut rows = Vec::new();
-                for r in self.relations.iter() {
-                    let Some((oid, _)) = oids.get(&(r.schema.clone(), r.table.name.clone())) else { continue };
+                for r in &view.relations {
+                    let Some(oid) = r.oid else { continue };
                     let described = std::iter::once((0, &r.table.comment))
                         .chain(r.table.columns.iter().enumerate().map(|(i, c)| (i as i64 + 1, &c.comment)));
                     for (objsubid, comment) in described {
                         if let Some(comment) = comment {
                             rows.push(Row::from([
-                                ("objoid", V::Int(*oid)),
+                                ("objoid", V::Int(oid)),
                                 ("classoid", V::Int(PG_CLASS_OID)),
                                 ("objsubid", V::Int(objsubid)),
                                 ("description", text(comment.clone())),
@@ -448,23 +492,23 @@ impl Patched {
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::Columns => {
-                let ours: std::collections::HashSet<&str> = self.relations.iter().map(|r| r.schema.as_str()).collect();
+                let ours: std::collections::HashSet<&str> = view.relations.iter().map(|r| r.schema.as_str()).collect();
                 for b in base {
                     let keep: BooleanArray = column_str(&b, "table_schema")?.iter().map(|s| Some(!s.as_deref().is_some_and(|s| ours.contains(s)))).collect();
                     out.push(filter_record_batch(&b, &keep)?);
                 }
                 let mut rows = Vec::new();
-                for r in self.relations.iter() {
+                for r in view.relations.iter() {
                     for (i, c) in r.table.columns.iter().enumerate() {
                         let mut row = column_facts(&c.data_type);
                         row.extend([
-                            ("table_catalog", text(self.catalog.clone())),
+                            ("table_catalog", text(view.catalog.clone())),
                             ("table_schema", text(r.schema.clone())),
                             ("table_name", text(r.table.name.clone())),
                             ("column_name", text(c.name.clone())),
                             ("ordinal_position", V::Int(i as i64 + 1)),
                             ("is_nullable", text(if c.data_type.nullable { "YES" } else { "NO" })),
-                            ("udt_catalog", text(self.catalog.clone())),
+                            ("udt_catalog", text(view.catalog.clone())),
                             ("udt_schema", text("pg_catalog")),
                             ("udt_name", text(pg_type(&c.data_type).name)),
                             ("dtd_identifier", text((i + 1).to_string())),
@@ -479,13 +523,13 @@ impl Patched {
                 out.push(batch(&self.schema, &rows)?);
             }
             Kind::Views => {
-                let rows: Vec<Row> = self
+                let rows: Vec<Row> = view
                     .relations
                     .iter()
                     .filter(|r| r.table.kind == TableKind::View)
                     .map(|r| {
                         Row::from([
-                            ("table_catalog", text(self.catalog.clone())),
+                            ("table_catalog", text(view.catalog.clone())),
                             ("table_schema", text(r.schema.clone())),
                             ("table_name", text(r.table.name.clone())),
                             ("view_definition", r.table.view_query.clone().map_or(V::Null, V::Text)),
@@ -502,12 +546,12 @@ impl Patched {
             }
             Kind::TableConstraints | Kind::KeyColumnUsage => {
                 let mut rows = Vec::new();
-                for (r, _, _, _) in keyed() {
+                for (r, _, _, _) in view.keyed() {
                     let base = Row::from([
-                        ("constraint_catalog", text(self.catalog.clone())),
+                        ("constraint_catalog", text(view.catalog.clone())),
                         ("constraint_schema", text(r.schema.clone())),
                         ("constraint_name", text(r.pkey_name())),
-                        ("table_catalog", text(self.catalog.clone())),
+                        ("table_catalog", text(view.catalog.clone())),
                         ("table_schema", text(r.schema.clone())),
                         ("table_name", text(r.table.name.clone())),
                     ]);
@@ -584,7 +628,7 @@ fn attribute_defaults() -> Row {
 }
 
 /// The crate's pg_attribute rows with the Flink types of the snapshot's columns.
-fn patch_attributes(b: &RecordBatch, by_oid: &HashMap<i64, &Relation>) -> Result<RecordBatch> {
+fn patch_attributes(b: &RecordBatch, view: &CatalogView) -> Result<RecordBatch> {
     let relids = column_i64(b, "attrelid")?;
     let names = column_str(b, "attname")?;
     let schema = b.schema();
@@ -599,7 +643,7 @@ fn patch_attributes(b: &RecordBatch, by_oid: &HashMap<i64, &Relation>) -> Result
     let old_notnull = b.column(schema.index_of("attnotnull")?).as_boolean().clone();
     for i in 0..b.num_rows() {
         let column = relids[i]
-            .and_then(|oid| by_oid.get(&oid))
+            .and_then(|oid| view.relation(oid))
             .and_then(|r| names[i].as_deref().and_then(|n| r.table.columns.iter().find(|c| c.name == n)));
         match column {
             Some(c) => {
@@ -684,9 +728,7 @@ fn column_facts(ty: &DataType) -> Row {
 #[derive(Debug)]
 pub struct PgCatalog {
     pub inner: Arc<dyn SchemaProvider>,
-    pub relations: Arc<Vec<Relation>>,
-    pub catalog: String,
-    pub catalogs: Arc<Vec<String>>,
+    pub view: Arc<CatalogView>,
 }
 
 #[async_trait::async_trait]
@@ -718,10 +760,7 @@ impl SchemaProvider for PgCatalog {
             kind,
             base,
             schema,
-            pg_catalog: self.inner.clone(),
-            relations: self.relations.clone(),
-            catalog: self.catalog.clone(),
-            catalogs: self.catalogs.clone(),
+            view: self.view.clone(),
         })))
     }
 
@@ -735,10 +774,7 @@ impl SchemaProvider for PgCatalog {
 #[derive(Debug)]
 pub struct InformationSchema {
     pub inner: Arc<dyn SchemaProvider>,
-    pub pg_catalog: Arc<dyn SchemaProvider>,
-    pub relations: Arc<Vec<Relation>>,
-    pub catalog: String,
-    pub catalogs: Arc<Vec<String>>,
+    pub view: Arc<CatalogView>,
 }
 
 /// PostgreSQL's `information_schema.columns` columns DataFusion's table does not have
@@ -810,10 +846,7 @@ impl SchemaProvider for InformationSchema {
             kind,
             base,
             schema,
-            pg_catalog: self.pg_catalog.clone(),
-            relations: self.relations.clone(),
-            catalog: self.catalog.clone(),
-            catalogs: self.catalogs.clone(),
+            view: self.view.clone(),
         })))
     }
 
