@@ -224,7 +224,7 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
     };
     catalog.register_schema("information_schema", Arc::new(information_schema)).map_err(internal)?;
     functions::register_static_functions(&ctx, snapshot);
-    objects::register(&ctx, Arc::new(objects::Objects::new(view, &schema_name)));
+    objects::register(&ctx, Arc::new(objects::Objects::new(view)));
     Ok(ctx)
 }
 

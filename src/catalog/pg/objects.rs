@@ -15,34 +15,67 @@ use datafusion::prelude::SessionContext;
 use super::functions::per_row;
 use super::tables::{CatalogView, Relation, CONSTRAINT_OID_OFFSET};
 
-/// The current catalog and the schema unqualified names resolve in.
+/// The fixed OIDs of PostgreSQL's system catalogs (`pg_description.classoid`,
+/// `pg_depend.classid`…).
+const SYSTEM_CATALOG_OIDS: [(&str, i64); 26] = [
+    ("pg_class", 1259),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_type", 1247),
+    ("pg_namespace", 2615),
+    ("pg_constraint", 2606),
+    ("pg_index", 2610),
+    ("pg_database", 1262),
+    ("pg_description", 2609),
+    ("pg_am", 2601),
+    ("pg_trigger", 2620),
+    ("pg_rewrite", 2618),
+    ("pg_authid", 1260),
+    ("pg_collation", 3456),
+    ("pg_extension", 3079),
+    ("pg_attrdef", 2604),
+    ("pg_inherits", 2611),
+    ("pg_depend", 2608),
+    ("pg_operator", 2617),
+    ("pg_tablespace", 1213),
+    ("pg_sequence", 2224),
+    ("pg_enum", 3501),
+    ("pg_range", 3541),
+    ("pg_language", 2612),
+    ("pg_cast", 2605),
+    ("pg_policy", 3256),
+];
+
+/// The current catalog's objects.
 #[derive(Debug)]
 pub struct Objects {
     view: Arc<CatalogView>,
-    current_schema: String,
 }
 
 impl Objects {
-    pub fn new(view: Arc<CatalogView>, current_schema: &str) -> Self {
-        Self { view, current_schema: current_schema.to_owned() }
+    pub fn new(view: Arc<CatalogView>) -> Self {
+        Self { view }
     }
 
-    /// `name::regclass` for a computed name (Metabase: `format('%I.%I', schema, table)::regclass`):
-    /// the OID of `[schema.]relation`, quoted parts as PostgreSQL parses them; system catalogs
-    /// by their fixed OIDs.
-    fn regclass(&self, name: &str) -> Option<i64> {
+    /// `name::regclass`: the OID of `[schema.]relation` (unqualified: in `current_schema`, or a
+    /// system catalog, which have fixed OIDs), quoted parts as PostgreSQL parses them; a number
+    /// is an OID already.
+    fn regclass(&self, name: &str, current_schema: &str) -> Option<i64> {
+        if let Ok(oid) = name.trim().parse() {
+            return Some(oid);
+        }
         let parts = parse_ident(name)?;
         let (schema, relation) = match parts.as_slice() {
-            [relation] => (None, relation.clone()),
-            [schema, relation] => (Some(schema.clone()), relation.clone()),
+            [relation] => (None, relation),
+            [schema, relation] => (Some(schema.as_str()), relation),
             _ => return None,
         };
-        if schema.as_deref().is_none_or(|s| s == "pg_catalog") {
-            if let Some(oid) = super::rules::system_catalog_oid(&relation) {
-                return Some(oid);
-            }
+        let system = SYSTEM_CATALOG_OIDS.iter().find(|(n, _)| n == relation).map(|(_, oid)| *oid);
+        match schema {
+            None => self.view.oid_of(current_schema, relation).or(system),
+            Some("pg_catalog") => system,
+            Some(schema) => self.view.oid_of(schema, relation),
         }
-        self.view.oid_of(schema.as_deref().unwrap_or(&self.current_schema), &relation)
     }
 
     fn answer(&self, kind: Kind, oid: i64, second: Option<&str>) -> Option<String> {
@@ -140,7 +173,7 @@ enum Kind {
     IndexDef,
     ConstraintDef,
     ViewDef,
-    /// `flinkwire_regclass(name)`: see `rules::computed_regclass`.
+    /// `flinkwire_regclass(name, current_schema)`: see `rules::regclass`.
     RegClass,
 }
 
@@ -184,7 +217,8 @@ impl ScalarUDFImpl for ObjectFunction {
         per_row(&args, |v| {
             let first = v.first().copied().flatten();
             if self.kind == Kind::RegClass {
-                return ScalarValue::Int64(first.and_then(|name| self.objects.regclass(name)));
+                let current_schema = v.get(1).copied().flatten().unwrap_or_default();
+                return ScalarValue::Int64(first.and_then(|name| self.objects.regclass(name, current_schema)));
             }
             let oid = first.and_then(|o| o.parse().ok());
             ScalarValue::Utf8(oid.and_then(|oid| self.objects.answer(self.kind, oid, v.get(1).copied().flatten())))
@@ -203,7 +237,7 @@ pub fn register(ctx: &SessionContext, objects: Arc<Objects>) {
         ("pg_get_indexdef", Kind::IndexDef, &[1, 3][..]),
         ("pg_get_constraintdef", Kind::ConstraintDef, &[1, 2][..]),
         ("pg_get_viewdef", Kind::ViewDef, &[1, 2][..]),
-        ("flinkwire_regclass", Kind::RegClass, &[1][..]),
+        ("flinkwire_regclass", Kind::RegClass, &[2][..]),
     ] {
         let function = ObjectFunction { name, kind, signature: any(arities), objects: objects.clone() };
         ctx.register_udf(ScalarUDF::new_from_impl(function));

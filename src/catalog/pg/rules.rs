@@ -74,8 +74,7 @@ impl VisitorMut for Rules {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
             like_escape(pattern, escape_char);
         }
-        system_regclass(expr);
-        computed_regclass(expr);
+        regclass(expr);
         if let Expr::Subquery(query) = expr {
             if over_empty_catalog(query) {
                 *expr = Expr::value(Value::Null);
@@ -162,65 +161,40 @@ fn exists_in_select_list(query: &mut sqlparser::ast::Query) {
     }
 }
 
-/// The fixed OIDs of PostgreSQL's system catalogs (`pg_description.classoid`,
-/// `pg_depend.classid`…).
-const SYSTEM_CATALOG_OIDS: [(&str, i64); 26] = [
-    ("pg_class", 1259),
-    ("pg_attribute", 1249),
-    ("pg_proc", 1255),
-    ("pg_type", 1247),
-    ("pg_namespace", 2615),
-    ("pg_constraint", 2606),
-    ("pg_index", 2610),
-    ("pg_database", 1262),
-    ("pg_description", 2609),
-    ("pg_am", 2601),
-    ("pg_trigger", 2620),
-    ("pg_rewrite", 2618),
-    ("pg_authid", 1260),
-    ("pg_collation", 3456),
-    ("pg_extension", 3079),
-    ("pg_attrdef", 2604),
-    ("pg_inherits", 2611),
-    ("pg_depend", 2608),
-    ("pg_operator", 2617),
-    ("pg_tablespace", 1213),
-    ("pg_sequence", 2224),
-    ("pg_enum", 3501),
-    ("pg_range", 3541),
-    ("pg_language", 2612),
-    ("pg_cast", 2605),
-    ("pg_policy", 3256),
-];
-
-/// `'pg_class'::regclass` (DBeaver and Metabase join `pg_description` on `classoid =
-/// 'pg_class'::regclass`), which datafusion-pg-catalog looks up among the current schema's
-/// relations, → `1259`: system catalogs have fixed OIDs, and are found from any search path.
-fn system_regclass(expr: &mut Expr) {
-    let Expr::Subquery(query) = expr else { return };
-    let text = query.to_string();
-    let Some(start) = text.find("CROSS JOIN (SELECT parse_ident('") else { return };
-    let rest = &text[start + "CROSS JOIN (SELECT parse_ident('".len()..];
-    let Some(name) = rest.split('\'').next() else { return };
-    if let Some(oid) = system_catalog_oid(name.strip_prefix("pg_catalog.").unwrap_or(name)) {
-        *expr = Expr::value(Value::Number(oid.to_string(), false));
-    }
-}
-
-/// The fixed OID of a system catalog table.
-pub fn system_catalog_oid(name: &str) -> Option<i64> {
-    SYSTEM_CATALOG_OIDS.iter().find(|(n, _)| *n == name).map(|(_, oid)| *oid)
-}
-
-/// `CAST(<computed name> AS regclass)` (Metabase's `format('%I.%I', s, t)::regclass`; the
-/// crate rewrites only literals) → `flinkwire_regclass(<computed name>)`, see `objects.rs`.
-fn computed_regclass(expr: &mut Expr) {
-    let Expr::Cast { expr: inner, data_type, .. } = expr else { return };
-    if !data_type.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.").eq("regclass") {
-        return;
-    }
-    let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
-    *expr = call("flinkwire_regclass", vec![inner]);
+/// `'name'::regclass`, which datafusion-pg-catalog turns into a lookup among the current
+/// schema's relations (`(SELECT c.oid … parse_ident('name'::TEXT) …)`), and `<computed
+/// name>::regclass`, which it leaves as a cast → `flinkwire_regclass(name, current_schema())`
+/// (`objects.rs`): one lookup that also knows the system catalogs (DBeaver and Metabase join
+/// `pg_description` on `classoid = 'pg_class'::regclass`) and computed names (Metabase's
+/// `format('%I.%I', schema, table)::regclass`).
+fn regclass(expr: &mut Expr) {
+    let name = match expr {
+        Expr::Cast { expr: inner, data_type, .. }
+            if data_type.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.") == "regclass" =>
+        {
+            std::mem::replace(inner.as_mut(), Expr::value(Value::Null))
+        }
+        Expr::Subquery(query) if query.to_string().contains("CROSS JOIN (SELECT parse_ident(") => {
+            let mut name = None;
+            let _ = sqlparser::ast::visit_expressions(query.as_ref(), |e| {
+                if let Expr::Function(f) = e {
+                    if f.name.to_string().eq_ignore_ascii_case("parse_ident") {
+                        if let sqlparser::ast::FunctionArguments::List(list) = &f.args {
+                            if let Some(sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(arg))) = list.args.first() {
+                                name = Some(arg.clone());
+                                return ControlFlow::Break(());
+                            }
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            });
+            let Some(name) = name else { return };
+            name
+        }
+        _ => return,
+    };
+    *expr = call("flinkwire_regclass", vec![name, call("current_schema", vec![])]);
 }
 
 /// `SELECT f(s[i]) FROM generate_series(array_lower(A, 1), array_upper(A, 1)) AS i, A AS s`

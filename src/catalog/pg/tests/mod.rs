@@ -383,3 +383,23 @@ async fn constant_arguments_over_many_rows() {
     .await;
     assert_eq!(rows, ["a.\"B\"|20 kB|23|160006"; 3]);
 }
+
+/// `::regclass` of literals and computed names: in the session's current schema (which can
+/// change while the context stays cached), system catalogs by their fixed OIDs, numbers as OIDs.
+#[tokio::test]
+async fn regclass_resolves_like_postgres() {
+    let emulation = Emulation::new();
+    let snapshot = Arc::new(demo_snapshot());
+    let ask = |database: &str, sql: &str| {
+        let facts = SessionFacts { database: database.into(), ..facts() };
+        let (emulation, snapshot, sql) = (&emulation, &snapshot, sql.to_owned());
+        async move {
+            let answer = emulation.query(snapshot, &facts, &sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+            row_text(answer.rows[0].fields.iter())
+        }
+    };
+    let sql = "SELECT format('%s', 'customers')::regclass IS NOT NULL, 'customers'::regclass IS NOT NULL, \
+               'pg_class'::regclass, 'pg_catalog.pg_description'::regclass, '16417'::regclass, 'sales.customers'::regclass IS NOT NULL";
+    assert_eq!(ask("default_database", sql).await, "false|false|1259|2609|16417|true");
+    assert_eq!(ask("sales", sql).await, "true|true|1259|2609|16417|true");
+}
