@@ -36,8 +36,9 @@ enum Answer {
     TypeOid,
 }
 
-/// The OID of a PostgreSQL type name (`int4`, `integer`, `pg_catalog.text`, `character varying`).
-fn type_oid(name: &str) -> Option<i32> {
+/// The PostgreSQL type a type name means (`int4`, `integer`, `pg_catalog.text`, `character
+/// varying`).
+fn pg_type_named(name: &str) -> Option<&'static flinkwire_protocol::pg_types::PgType> {
     let name = name.trim().trim_start_matches("pg_catalog.").trim_matches('"').to_ascii_lowercase();
     let canonical = match name.as_str() {
         "integer" | "int" => "int4",
@@ -54,7 +55,20 @@ fn type_oid(name: &str) -> Option<i32> {
         "time without time zone" => "time",
         other => other,
     };
-    flinkwire_protocol::pg_types::ALL.iter().find(|t| t.name == canonical).map(|t| t.oid as i32)
+    flinkwire_protocol::pg_types::ALL.iter().find(|t| t.name == canonical)
+}
+
+/// The OID of a PostgreSQL type name.
+fn type_oid(name: &str) -> Option<i32> {
+    pg_type_named(name).map(|t| t.oid as i32)
+}
+
+/// The internal name of a type name (`integer` → `int4`), also for the OID aliases
+/// (`regclass`…), which are no column types.
+pub(super) fn internal_type_name(name: &str) -> Option<&'static str> {
+    const OID_ALIASES: [&str; 5] = ["regclass", "regtype", "regproc", "regnamespace", "regoper"];
+    let bare = name.trim().trim_start_matches("pg_catalog.").to_ascii_lowercase();
+    OID_ALIASES.iter().find(|a| **a == bare).copied().or_else(|| pg_type_named(name).map(|t| t.name))
 }
 
 /// PostgreSQL 16's `pg_size_pretty(bigint)`: bytes below 10 kB, then the unit that keeps the

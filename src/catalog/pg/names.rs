@@ -118,30 +118,11 @@ fn subquery_name(query: &Query) -> Option<&str> {
     }
 }
 
-/// The internal name of a cast's type (`::integer` → `int4`), as PostgreSQL reports it.
+/// The internal name of a cast's type (`::integer` → `int4`, `::varchar(20)` → `varchar`), as
+/// PostgreSQL reports it.
 fn cast_type_name(ty: &sqlparser::ast::DataType) -> Option<&'static str> {
-    use sqlparser::ast::DataType as T;
-    Some(match ty {
-        T::Int(_) | T::Integer(_) | T::Int4(_) => "int4",
-        T::BigInt(_) | T::Int8(_) => "int8",
-        T::SmallInt(_) | T::Int2(_) => "int2",
-        T::Text => "text",
-        T::Varchar(_) | T::CharacterVarying(_) => "varchar",
-        T::Boolean | T::Bool => "bool",
-        T::Real | T::Float4 => "float4",
-        T::DoublePrecision | T::Float8 => "float8",
-        T::Numeric(_) | T::Decimal(_) => "numeric",
-        T::Date => "date",
-        T::Regclass => "regclass",
-        T::Custom(name, _) => match name.to_string().to_ascii_lowercase().trim_start_matches("pg_catalog.") {
-            "oid" => "oid",
-            "regtype" => "regtype",
-            "regproc" => "regproc",
-            "name" => "name",
-            _ => return None,
-        },
-        _ => return None,
-    })
+    let text = ty.to_string();
+    super::functions::internal_type_name(text.split('(').next().unwrap_or(&text))
 }
 
 #[cfg(test)]
@@ -154,9 +135,25 @@ mod tests {
 
     #[test]
     fn names_follow_postgres() {
-        let s = parse("SELECT NULL, nspname, n.oid, current_database(), 'x'::text, a::int, CASE WHEN 1 = 1 THEN 1 END, 1 AS one, n.* FROM n");
+        let s = parse(
+            "SELECT NULL, nspname, n.oid, current_database(), 'x'::text, a::int, CASE WHEN 1 = 1 THEN 1 END, 1 AS one, n.*, \
+             'y'::character varying(3), 'z'::pg_catalog.regclass, 2::double precision FROM n",
+        );
         let names = postgres_names(&s);
-        let want = [Some("?column?"), None, None, Some("current_database"), Some("text"), Some("a"), Some("case"), None, None];
+        let want = [
+            Some("?column?"),
+            None,
+            None,
+            Some("current_database"),
+            Some("text"),
+            Some("a"),
+            Some("case"),
+            None,
+            None,
+            Some("varchar"),
+            Some("regclass"),
+            Some("float8"),
+        ];
         assert_eq!(names, want.map(|n| n.map(str::to_owned)));
     }
 
