@@ -168,6 +168,23 @@ except Exception:
 PY
 }
 
+# Writes a log4j2 configuration to FILE: INFO and up into ${sys:log.file}, plus the logger
+# lines read from stdin (Flink's own per-logger levels).
+_fw_write_log4j() { # FILE
+    {
+        printf '%s\n' 'monitorInterval = 0' 'rootLogger.level = INFO' 'rootLogger.appenderRef.file.ref = MainAppender'
+        cat
+        cat <<'EOF'
+appender.main.name = MainAppender
+appender.main.type = File
+appender.main.append = false
+appender.main.fileName = ${sys:log.file}
+appender.main.layout.type = PatternLayout
+appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+EOF
+    } >"$1"
+}
+
 fw_start_flink() {
     local run_dir="${1:?usage: fw_start_flink RUN_DIR REST_PORT}" rest_port="${2:?usage: fw_start_flink RUN_DIR REST_PORT}"
     [ -n "${FLINK_LIB:-}" ] || fw_ensure_flink
@@ -205,22 +222,13 @@ rest.port: $rest_port
 io.tmp.dirs: $run_dir/tmp
 env.java.opts.all: ${FW_JAVA_OPENS[*]}
 EOF
-    cat >"$conf/log4j.properties" <<'EOF'
-monitorInterval = 0
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
+    _fw_write_log4j "$conf/log4j.properties" <<'EOF'
 logger.pekko.name = org.apache.pekko
 logger.pekko.level = INFO
 logger.kafka.name = org.apache.kafka
 logger.kafka.level = INFO
 logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline
 logger.netty.level = OFF
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.append = false
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
 EOF
     local cp="$FLINK_LIB/*" out
     # Memory settings the way bin/jobmanager.sh and bin/taskmanager.sh compute them.
@@ -288,17 +296,7 @@ fw_start_agent() {
     _fw_stop_pidfile "$run_dir/agent.pid"
     _fw_port_free "$port" || fw_die "port 127.0.0.1:$port is already in use"
     mkdir -p "$run_dir/agent-tmp"
-    cat >"$run_dir/agent-log4j.properties" <<'EOF'
-monitorInterval = 0
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.append = false
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
-EOF
+    _fw_write_log4j "$run_dir/agent-log4j.properties" </dev/null
     local conf_args=()
     [ -f "$run_dir/flink-conf/config.yaml" ] && conf_args=(--flink-conf-dir "$run_dir/flink-conf")
     (cd "$run_dir" && exec java -Xmx${FW_AGENT_HEAP:-1g} "${FW_JAVA_OPENS[@]}" -Djava.io.tmpdir="$run_dir/agent-tmp" \
