@@ -65,6 +65,8 @@ final class ConnectionHandler implements InvocationHandler {
     @Override
     public Object invoke(Object self, Method m, Object[] args) throws Throwable {
         String name = m.getName();
+        Object common = ProxyMethods.answer(self, name, args, pg, () -> "flinkwire connection " + url);
+        if (common != ProxyMethods.OTHER) return common;
         switch (name) {
             case "getAutoCommit":
                 checkOpen();
@@ -104,17 +106,6 @@ final class ConnectionHandler implements InvocationHandler {
             case "getSchema":
                 checkOpen();
                 return queryOne("SHOW CURRENT DATABASE");
-            case "unwrap":
-                if (((Class<?>) args[0]).isInstance(self)) return self;
-                return pg.unwrap((Class<?>) args[0]);
-            case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(self) || pg.isWrapperFor((Class<?>) args[0]);
-            case "toString":
-                return "flinkwire connection " + url;
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "equals":
-                return self == args[0];
             default:
                 return invokeOn(pg, m, args);
         }

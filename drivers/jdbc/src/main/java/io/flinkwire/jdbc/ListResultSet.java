@@ -67,6 +67,8 @@ final class ListResultSet implements InvocationHandler {
     @Override
     public Object invoke(Object self, Method m, Object[] args) throws Throwable {
         String name = m.getName();
+        Object common = ProxyMethods.answer(self, name, args, null, () -> "flinkwire metadata result (" + rows.size() + " rows)");
+        if (common != ProxyMethods.OTHER) return common;
         switch (name) {
             case "next":
                 if (closed) throw new SQLException("the result set is closed", "24000");
@@ -153,17 +155,6 @@ final class ListResultSet implements InvocationHandler {
                 if (v instanceof Number n) return n.intValue() != 0;
                 return "true".equalsIgnoreCase(v.toString()) || "yes".equalsIgnoreCase(v.toString());
             }
-            case "unwrap":
-                if (((Class<?>) args[0]).isInstance(self)) return self;
-                throw new SQLException("not a wrapper for " + args[0]);
-            case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(self);
-            case "toString":
-                return "flinkwire metadata result (" + rows.size() + " rows)";
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "equals":
-                return self == args[0];
             default:
                 throw new SQLFeatureNotSupportedException("ResultSet." + name + " on a metadata result");
         }

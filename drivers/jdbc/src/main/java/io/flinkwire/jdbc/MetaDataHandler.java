@@ -47,6 +47,8 @@ final class MetaDataHandler implements InvocationHandler {
 
     @Override
     public Object invoke(Object self, Method m, Object[] a) throws Throwable {
+        Object common = ProxyMethods.answer(self, m.getName(), a, pg, () -> "flinkwire DatabaseMetaData");
+        if (common != ProxyMethods.OTHER) return common;
         switch (m.getName()) {
             case "getConnection": return conn.proxy;
             case "getURL": return conn.url;
@@ -138,14 +140,6 @@ final class MetaDataHandler implements InvocationHandler {
                     "DEFAULT_VALUE", VARCHAR, "DESCRIPTION", VARCHAR));
             case "getAttributes": return empty(ListResultSet.cols("TYPE_CAT", VARCHAR, "TYPE_SCHEM", VARCHAR, "TYPE_NAME", VARCHAR,
                     "ATTR_NAME", VARCHAR, "DATA_TYPE", INTEGER, "ATTR_TYPE_NAME", VARCHAR));
-            case "unwrap":
-                if (((Class<?>) a[0]).isInstance(self)) return self;
-                return pg.unwrap((Class<?>) a[0]);
-            case "isWrapperFor":
-                return ((Class<?>) a[0]).isInstance(self) || pg.isWrapperFor((Class<?>) a[0]);
-            case "hashCode": return System.identityHashCode(self);
-            case "equals": return self == a[0];
-            case "toString": return "flinkwire DatabaseMetaData";
             default:
                 return ConnectionHandler.invokeOn(pg, m, a);
         }

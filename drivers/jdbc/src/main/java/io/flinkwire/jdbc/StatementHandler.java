@@ -49,6 +49,8 @@ final class StatementHandler implements InvocationHandler, FlinkwireStatement {
     public Object invoke(Object self, Method m, Object[] args) throws Throwable {
         String name = m.getName();
         if (m.getDeclaringClass() == FlinkwireStatement.class) return m.invoke(this, args);
+        Object common = ProxyMethods.answer(self, name, args, pg, pg::toString);
+        if (common != ProxyMethods.OTHER) return common;
         switch (name) {
             case "executeUpdate":
             case "executeLargeUpdate":
@@ -63,17 +65,6 @@ final class StatementHandler implements InvocationHandler, FlinkwireStatement {
                 return r;
             case "getConnection":
                 return conn.proxy;
-            case "unwrap":
-                if (((Class<?>) args[0]).isInstance(self)) return self;
-                return pg.unwrap((Class<?>) args[0]);
-            case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(self) || pg.isWrapperFor((Class<?>) args[0]);
-            case "toString":
-                return pg.toString();
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "equals":
-                return self == args[0];
             default:
                 return ConnectionHandler.invokeOn(pg, m, args);
         }
