@@ -5,7 +5,10 @@ Replays the requests recorded in testdata/flink-sql-gateway/transcripts-2.3.0.tx
 running agent and compares what a client can see: status codes, JSON field names and order, types,
 column logicalType JSON, resultKind/isQueryResult/jobID presence, paging shape (NOT_READY -> PAYLOAD ->
 EOS, nextResultUri), data values for deterministic queries, and the exception class names and messages
-inside error bodies. The expected JSON is parsed out of the transcript, not hand-copied.
+inside error bodies. The expected JSON is parsed out of the transcript, not hand-copied. After the
+replay, mode_switch() runs one scenario that is NOT in the transcript (SET / RESET of
+execution.runtime-mode and other per-statement keys mid-session); its expectations come from the real
+gateway's documented behaviour and source.
 
 usage: fidelity.py http://127.0.0.1:8083 [path/to/transcripts-2.3.0.txt]
 Python 3 standard library only. Exits 1 with a readable diff on any mismatch.
@@ -535,10 +538,181 @@ def main():
     check_error_entry("get closed session", e, st, b)
 
 
+
+# ------------------------------------------------------------------------------------------------
+# Runtime mode and other per-statement keys changed inside a session.
+#
+# NOT from the recorded transcript (it never changes the mode mid-session). The expectations follow
+# the real gateway's documented behaviour and its source (SessionContext / OperationExecutor): every
+# statement gets a TableEnvironment built from the session's current configuration, so after
+# SET 'execution.runtime-mode' the queries succeed, and the session's catalogs (temporary tables,
+# views, USE) stay. RESET 'k' goes back to the gateway's flink config (or drops the key), RESET drops
+# the open-time properties too. The last RESET expectation assumes the cluster config does not set
+# execution.runtime-mode (Flink's default is then STREAMING).
+
+MODE_UNBOUNDED = ("CREATE TEMPORARY TABLE mode_unbounded (id INT, v DOUBLE) WITH ("
+                  "'connector'='datagen', 'rows-per-second'='100')")
+MODE_BOUNDED = ("CREATE TEMPORARY TABLE mode_bounded (k INT, v INT) WITH ("
+                "'connector'='datagen', 'number-of-rows'='200', 'fields.k.min'='1', 'fields.k.max'='3')")
+MODE_GROUP_BY = "SELECT k, COUNT(*) AS c FROM mode_view GROUP BY k"
+
+
+def run(sh, sql, stop_after_rows=None):
+    """Submits SQL and fetches it to EOS (or stop_after_rows). Returns (operation, pages, rows, jobID, error)."""
+    op = submit("v3", sh, sql)
+    pages = drain("/v3/sessions/%s/operations/%s/result/0?rowFormat=JSON" % (sh, op), timeout=90,
+                  stop_after_rows=stop_after_rows)
+    errors = [b for st, b in pages if st != 200]
+    job_ids = [b["jobID"] for st, b in pages if st == 200 and b.get("jobID")]
+    error = "\n".join(exception_headlines(errors[0]["errors"][-1])) if errors else None
+    return op, pages, all_rows(pages), (job_ids[0] if job_ids else None), error
+
+
+def run_ok(sh, sql, what, stop_after_rows=None):
+    op, pages, rows, job_id, error = run(sh, sql, stop_after_rows)
+    check(what + ": no error", error is None, "no error", error)
+    return op, rows, job_id
+
+
+def close_op(sh, op):
+    st, b, _ = call("DELETE", "/v3/sessions/%s/operations/%s/close" % (sh, op))
+    check_eq("close operation %s" % op, (200, {"status": "CLOSED"}), (st, b))
+
+
+def session_props(sh):
+    st, b, _ = call("GET", "/v3/sessions/%s" % sh)
+    check_eq("get session config status", 200, st)
+    return b.get("properties", {})
+
+
+def show_jobs(sh):
+    _, rows, _ = run_ok(sh, "SHOW JOBS", "SHOW JOBS")
+    return {r["fields"][0]: r["fields"] for r in rows}
+
+
+def check_unbounded_rejected(sh, mode_what):
+    op, pages, rows, job_id, error = run(sh, "SELECT * FROM mode_unbounded")
+    check("%s: a query over the unbounded table fails" % mode_what,
+          error is not None and "Querying an unbounded table" in error and "in batch mode is not allowed" in error,
+          "ValidationException: Querying an unbounded table '...' in batch mode is not allowed.", error)
+    close_op(sh, op)
+
+
+def check_unbounded_streams(sh, mode_what):
+    """Reads a few pages of the unbounded query, closes it, and expects its job to be cancelled."""
+    op, rows, job_id = run_ok(sh, "SELECT * FROM mode_unbounded", mode_what + ": unbounded query", stop_after_rows=20)
+    check("%s: the unbounded query returns rows" % mode_what, len(rows) >= 20, ">= 20 rows", len(rows))
+    check("%s: the unbounded query has a job" % mode_what, job_id is not None, "a jobID", job_id)
+    close_op(sh, op)
+    status = None
+    deadline = time.time() + 30
+    while job_id and time.time() < deadline:
+        status = show_jobs(sh).get(job_id, [None, None, None])[2]
+        if status == "CANCELED":
+            break
+        time.sleep(0.5)
+    check_eq("%s: closing the unbounded query cancels its job" % mode_what, "CANCELED", status)
+
+
+def check_group_by(sh, mode_what, expect_updates):
+    op, rows, _ = run_ok(sh, MODE_GROUP_BY, mode_what + ": GROUP BY")
+    kinds = sorted(set(r["kind"] for r in rows))
+    if expect_updates:
+        check("%s: the GROUP BY is a changelog with -U/+U" % mode_what,
+              "UPDATE_BEFORE" in kinds and "UPDATE_AFTER" in kinds, ["INSERT", "UPDATE_AFTER", "UPDATE_BEFORE"], kinds)
+    else:
+        check_eq("%s: the GROUP BY gives only +I rows" % mode_what, ["INSERT"], kinds)
+    final = materialize(rows)
+    check_eq("%s: GROUP BY keys" % mode_what, [1, 2, 3], sorted(f[0] for f in final))
+    check_eq("%s: GROUP BY counts add up to the rows" % mode_what, 200, sum(f[1] for f in final))
+    close_op(sh, op)
+
+
+def flink_job(props, job_id):
+    """The Flink REST view of a job, at the cluster the session submits to (rest.address/rest.port)."""
+    url = "http://%s:%s/jobs/%s" % (props.get("rest.address"), props.get("rest.port"), job_id)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.loads(r.read())
+    except (urllib.error.URLError, OSError, ValueError) as ex:
+        return {"error": "%s: %s" % (url, ex)}
+
+
+def mode_switch():
+    st, b, _ = call("POST", "/v3/sessions", {"sessionName": "mode-switch",
+                                             "properties": {"execution.runtime-mode": "batch"}})
+    check_eq("mode switch: open session", 200, st)
+    sh = b["sessionHandle"]
+    check_eq("mode switch: open property in the session config", "batch", session_props(sh).get("execution.runtime-mode"))
+    for sql in ("CREATE DATABASE mode_db", "USE mode_db", MODE_UNBOUNDED, MODE_BOUNDED,
+                "CREATE TEMPORARY VIEW mode_view AS SELECT k, v FROM mode_bounded",
+                "CREATE TEMPORARY TABLE mode_sink (k INT, v INT) WITH ('connector'='blackhole')"):
+        _, rows, _ = run_ok(sh, sql, "mode switch: " + sql[:40])
+        check_eq("mode switch: %s answers OK" % sql[:40], [{"kind": "INSERT", "fields": ["OK"]}], rows)
+
+    check_unbounded_rejected(sh, "batch (open property)")
+    check_group_by(sh, "batch (open property)", expect_updates=False)
+
+    _, rows, _ = run_ok(sh, "SET 'execution.runtime-mode' = 'streaming'", "SET streaming")
+    check_eq("SET streaming answers OK", [{"kind": "INSERT", "fields": ["OK"]}], rows)
+    check_unbounded_streams(sh, "streaming after SET")
+    check_group_by(sh, "streaming after SET", expect_updates=True)
+    _, rows, _ = run_ok(sh, "SHOW CURRENT DATABASE", "SHOW CURRENT DATABASE")
+    check_eq("USE survives the mode switch", [{"kind": "INSERT", "fields": ["mode_db"]}], rows)
+    _, rows, _ = run_ok(sh, "SET", "SET (list)")
+    listed = {r["fields"][0]: r["fields"][1] for r in rows}
+    check_eq("SET (list) shows the new mode", "streaming", listed.get("execution.runtime-mode"))
+    check_eq("GET /sessions/:h shows the new mode", "streaming", session_props(sh).get("execution.runtime-mode"))
+
+    # Per-statement keys beside the mode: the job name and the default parallelism (in streaming:
+    # a batch job's parallelism is decided at run time by the adaptive batch scheduler).
+    run_ok(sh, "SET 'pipeline.name' = 'fw-mode-test'", "SET pipeline.name")
+    run_ok(sh, "SET 'parallelism.default' = '2'", "SET parallelism.default")
+    _, rows, job_id = run_ok(sh, "INSERT INTO mode_sink SELECT k, v FROM mode_bounded", "INSERT with pipeline.name")
+    check("INSERT returns its job id", job_id is not None and rows == [{"kind": "INSERT", "fields": [job_id]}], "[job id]", rows)
+    check_eq("SHOW JOBS shows the job under pipeline.name", "fw-mode-test", show_jobs(sh).get(job_id, [None, None])[1])
+    job = flink_job(session_props(sh), job_id)
+    parallelisms = sorted(set(v.get("parallelism") for v in job.get("vertices", [])))
+    check("the job runs with parallelism.default", parallelisms == [2], [2], parallelisms or job)
+
+    run_ok(sh, "RESET 'execution.runtime-mode'", "RESET 'execution.runtime-mode'")
+    check("RESET 'execution.runtime-mode' drops the key (not in the cluster config)",
+          "execution.runtime-mode" not in session_props(sh), "absent", session_props(sh).get("execution.runtime-mode"))
+    check_unbounded_streams(sh, "Flink's default mode after RESET 'k'")
+
+    run_ok(sh, "SET 'execution.runtime-mode' = 'batch'", "SET batch")
+    check_unbounded_rejected(sh, "batch after SET")
+    check_group_by(sh, "batch after SET", expect_updates=False)
+
+    op, pages, rows, _, error = run(sh, "SET 'execution.runtime-mode' = 'sideways'")
+    check("SET of an invalid mode fails (the gateway builds a TableEnvironment with it first)",
+          error is not None and "Failed to set key execution.runtime-mode with value sideways." in error,
+          "SqlExecutionException: Failed to set key execution.runtime-mode with value sideways.", error)
+    check_eq("an invalid SET is not kept", "batch", session_props(sh).get("execution.runtime-mode"))
+    close_op(sh, op)
+
+    # RESET leaves the gateway's default config: what a session opened without properties has, minus
+    # its download dir (a per-session key that is not in the default config).
+    run_ok(sh, "RESET", "RESET (all)")
+    st, b, _ = call("POST", "/v3/sessions", {"properties": {}})
+    plain = b["sessionHandle"]
+    defaults = session_props(plain)
+    defaults.pop("table.resources.download-dir", None)
+    call("DELETE", "/v3/sessions/%s" % plain)
+    check_eq("RESET drops the open-time properties and the SETs", sorted(defaults.items()), sorted(session_props(sh).items()))
+    check_unbounded_streams(sh, "Flink's default mode after RESET")
+    _, rows, _ = run_ok(sh, "SHOW CURRENT DATABASE", "SHOW CURRENT DATABASE after RESET")
+    check_eq("RESET keeps the catalogs (USE)", [{"kind": "INSERT", "fields": ["mode_db"]}], rows)
+
+    st, b, _ = call("DELETE", "/v3/sessions/%s" % sh)
+    check_eq("mode switch: close session", (200, {"status": "CLOSED"}), (st, b))
+
+
 if __name__ == "__main__":
     t0 = time.time()
     try:
         main()
+        mode_switch()
     except SystemExit:
         raise
     except Exception as ex:  # a crash is a failure too, with context

@@ -40,13 +40,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * flinkwire agent: a stand-in for the Flink SQL Gateway REST endpoint (API versions V1..V4) that
- * runs statements in per-session TableEnvironments against a Flink session cluster.
+ * runs each statement in its own TableEnvironment, over its session's catalogs, against a Flink
+ * session cluster.
  */
 public final class Agent {
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final List<String> VERSIONS = List.of("V1", "V2", "V3", "V4");
 
     final Options opts;
+    /**
+     * The gateway's default Flink configuration (its DefaultContext): the cluster's config.yaml and
+     * the deployment keys the gateway's CLI adds. Every session starts from it, RESET returns to it.
+     */
     final Map<String, String> baseConfig;
     final Map<UUID, Session> sessions = new ConcurrentHashMap<>();
     final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fw-session-reaper"));
