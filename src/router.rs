@@ -160,6 +160,22 @@ pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
     words
 }
 
+/// Flink's `RESET` (`Some(None)`) or `RESET 'key'` (`Some(Some(key))`); `None` for anything else.
+pub fn flink_reset_key(sql: &str) -> Option<Option<String>> {
+    let mut lexer = Lexer::new(sql);
+    match lexer.next_token()? {
+        Token::Word(w) if w.eq_ignore_ascii_case("RESET") => {}
+        _ => return None,
+    }
+    match lexer.next_token() {
+        None | Some(Token::Semicolon(_)) => Some(None),
+        Some(Token::Quoted(q)) if q.starts_with('\'') && q.len() >= 2 => {
+            Some(Some(q[1..q.len() - 1].replace("''", "'").trim().to_owned()))
+        }
+        Some(_) => None,
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Token<'a> {
     Word(&'a str),
@@ -266,6 +282,16 @@ mod tests {
             split_statements(sql),
             vec!["BEGIN STATEMENT SET; INSERT INTO a SELECT 1; INSERT INTO b SELECT 2; END", "SELECT 3"]
         );
+    }
+
+    #[test]
+    fn finds_the_key_of_a_flink_reset() {
+        assert_eq!(flink_reset_key("RESET"), Some(None));
+        assert_eq!(flink_reset_key(" reset ; "), Some(None));
+        assert_eq!(flink_reset_key("RESET 'execution.runtime-mode'"), Some(Some("execution.runtime-mode".into())));
+        assert_eq!(flink_reset_key("/* c */ RESET 'it''s'"), Some(Some("it's".into())));
+        assert_eq!(flink_reset_key("RESET ALL"), None);
+        assert_eq!(flink_reset_key("SET 'a' = 'b'"), None);
     }
 
     #[test]

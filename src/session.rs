@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
-use crate::results::{Outcome, ResultError, RowSet};
+use crate::results::{Outcome, ResultError, RowSet, RuntimeMode};
 use crate::router::StatementKind;
 
 /// Why a client session could not be opened.
@@ -60,6 +60,9 @@ pub struct ClientSession {
     route: Option<Route>,
     /// The pg_catalog / information_schema emulation, see [`crate::catalog::pg`].
     pg_catalog: crate::catalog::pg::Emulation,
+    /// The gateway session's `execution.runtime-mode` as last read from the gateway; `None`
+    /// until the first query needs it and again after a `SET`/`RESET` reached Flink.
+    runtime_mode: std::sync::Mutex<Option<RuntimeMode>>,
 }
 
 /// Where a connection was routed, see [`crate::cluster::Clusters::route`].
@@ -114,13 +117,15 @@ impl ClientSession {
             }
             Err(e) => return Err(e.into()),
         };
-        // The slot's properties decide batch vs streaming, hence the default result mode.
-        let settings = crate::local::Settings::new(
-            std::iter::empty::<(String, String)>(),
-            crate::results::ResultSettings::for_session(slot.session_properties().iter()),
-        );
+        let settings = crate::local::Settings::default();
         let route = Route { clusters: clusters.clone(), cluster, slot, _active: active };
-        let session = Self { gateway, settings: std::sync::Mutex::new(settings), route: Some(route), pg_catalog: Default::default() };
+        let session = Self {
+            gateway,
+            settings: std::sync::Mutex::new(settings),
+            route: Some(route),
+            pg_catalog: Default::default(),
+            runtime_mode: Default::default(),
+        };
         if let Some(database) = &request.database {
             session.use_startup_catalog(database, &request.user).await?;
         }
@@ -267,13 +272,20 @@ impl ClientSession {
                 crate::catalog::pg::CatalogRoute::Flink => {}
             }
         }
-        // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched.
-        let sql: &str = &if *kind == StatementKind::Query { crate::dialect::to_flink(sql) } else { std::borrow::Cow::Borrowed(sql) };
-        let outcome = self.gateway.execute(sql, BTreeMap::new()).await.map_err(ResultError::from);
-        let outcome = match outcome {
+        // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched. The
+        // result columns get PostgreSQL's names for what Flink calls `EXPR$n`.
+        let (flink_sql, names) = match kind {
+            StatementKind::Query => (crate::dialect::to_flink(sql)?, crate::dialect::names::ResultNames::of(sql)),
+            _ => (std::borrow::Cow::Borrowed(sql), None),
+        };
+        let outcome = self.gateway.execute(&flink_sql, BTreeMap::new()).await.map_err(ResultError::from);
+        let mut outcome = match outcome {
             Ok(operation) => RowSet::start(operation).await,
             Err(e) => Err(e),
         };
+        if let (Ok(Outcome::Rows(rows)), Some(names)) = (&mut outcome, &names) {
+            rows.rename_columns(|position, count, flink| names.rename(position, count, flink))?;
+        }
         if let Some(route) = &self.route {
             match &outcome {
                 Err(ResultError::Backend(e)) => route.cluster.observe(e),
@@ -284,7 +296,51 @@ impl ClientSession {
                 _ => {}
             }
         }
+        if outcome.is_ok() {
+            if let StatementKind::Command { tag } = kind {
+                if tag == "SET" || tag == "RESET" {
+                    self.configuration_changed(sql).await?;
+                }
+            }
+        }
         outcome
+    }
+
+    /// After a Flink `SET 'k' = 'v'` or `RESET ['k']`. The gateway resets to its own defaults,
+    /// dropping the properties flinkwire opened the session with (`[session.properties]`, the
+    /// cluster's): they are the session's defaults here, so they are set again. The runtime
+    /// mode is read again before the next query.
+    async fn configuration_changed(&self, sql: &str) -> Result<(), ResultError> {
+        *self.runtime_mode.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let (Some(reset), Some(route)) = (crate::router::flink_reset_key(sql), &self.route) else { return Ok(()) };
+        for (key, value) in route.slot.session_properties() {
+            if reset.as_ref().is_some_and(|k| k != key) {
+                continue;
+            }
+            let literal = |s: &str| flinkwire_protocol::params::string_literal(s).map_err(|e| ResultError::Convert(e.to_string()));
+            let set = format!("SET {} = {}", literal(key)?, literal(value)?);
+            self.gateway.query_text(&set).await?;
+        }
+        Ok(())
+    }
+
+    /// The runtime mode the session's next statement runs in (what result mode `auto` follows),
+    /// read from the gateway once and again after each `SET`/`RESET`. If the gateway cannot
+    /// say, the configured session properties decide.
+    pub async fn runtime_mode(&self) -> RuntimeMode {
+        if let Some(mode) = *self.runtime_mode.lock().unwrap_or_else(|p| p.into_inner()) {
+            return mode;
+        }
+        let mode = match self.gateway.configuration().await {
+            Ok(configuration) => RuntimeMode::of(configuration.iter()),
+            Err(e) => {
+                tracing::warn!(session = %self.gateway.handle(), error = %e, "could not read the session configuration");
+                let configured = self.route.as_ref().map(|r| r.slot.session_properties().clone()).unwrap_or_default();
+                return RuntimeMode::of(configured.iter());
+            }
+        };
+        *self.runtime_mode.lock().unwrap_or_else(|p| p.into_inner()) = Some(mode);
+        mode
     }
 
     /// Closes the gateway session and waits for the gateway to confirm.

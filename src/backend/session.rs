@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flinkwire_protocol::rest::{
-    ExecuteStatementRequest, ExecuteStatementResponse, OpenSessionRequest, OpenSessionResponse,
+    ExecuteStatementRequest, ExecuteStatementResponse, GetSessionConfigResponse, OpenSessionRequest,
+    OpenSessionResponse,
 };
 use reqwest::Method;
 use tokio::task::JoinHandle;
@@ -72,6 +73,14 @@ impl GatewaySession {
     /// The client this session belongs to.
     pub fn client(&self) -> &GatewayClient {
         &self.client
+    }
+
+    /// The session's current Flink configuration (`GET /sessions/:handle`): the gateway's
+    /// defaults, the properties it was opened with, and every `SET`/`RESET` since.
+    pub async fn configuration(&self) -> Result<BTreeMap<String, String>, BackendError> {
+        let path = self.client.versioned(&format!("/sessions/{}", self.handle)).await?;
+        let resp: GetSessionConfigResponse = self.client.request::<(), _>(Method::GET, &path, None).await?;
+        Ok(resp.properties)
     }
 
     /// Submits one statement. The gateway accepts even bad SQL here; errors surface when the

@@ -10,12 +10,17 @@
 //! | `a ILIKE b` | `LOWER(a) LIKE LOWER(b)` (Flink has no ILIKE) | `rewrite_expr` |
 //! | `date_trunc('month', t)` | `FLOOR(t TO MONTH)`; weeks start on Monday as in PostgreSQL | `date_trunc` |
 //! | `date_part('year', t)`, `EXTRACT(dow FROM t)` | `EXTRACT(YEAR FROM t)`; `dow` 0 = Sunday as in PostgreSQL | `extract` |
-//! | `LIMIT ALL`, `OFFSET n ROWS` | no limit; `OFFSET n` | [`backtick_identifiers`], `rewrite_query` |
+//! | `LIMIT ALL`, `OFFSET n ROWS` | no limit; `OFFSET n` | [`backtick_identifiers`], [`limit`] |
+//! | `LIMIT CAST($1 AS INT)`, `LIMIT NULL`, counts beyond 2^31 | `LIMIT 2`, no limit, in range | [`limit`] |
 //! | `length`, `strpos`, `string_agg`, `random`, `trunc`, `log(x)`, `split_part`, `now` | `CHAR_LENGTH`, `POSITION`, `LISTAGG`, `RAND`, `TRUNCATE`, `LOG10`, `SPLIT_INDEX`, `NOW` | `rename_function` |
 //!
 //! `COUNT(*) FILTER (WHERE …)`, `now()`, `current_date`, `LIMIT n OFFSET m` need nothing: Flink
-//! has them. `OFFSET n` without a LIMIT has no Flink equivalent (Flink's sort-limit needs a
-//! bound and preallocates it: a huge LIMIT runs out of memory), so it is left for Flink to reject.
+//! has them. `OFFSET n` without a LIMIT is left to Flink: it runs in batch mode without ORDER BY
+//! and is refused otherwise (Flink's sort-limit needs a bound and preallocates it: a huge LIMIT
+//! runs out of memory, so none is invented).
+//!
+//! Where a rule cannot keep PostgreSQL's meaning the statement is refused ([`Refusal`]) rather
+//! than sent: a wrong answer without an error is worse than an error.
 //!
 //! **When in doubt, do not rewrite.** Only queries (SELECT / WITH / VALUES) are considered; a
 //! statement with backticks or `/*+ … */` hints is native Flink SQL and passes untouched, as
@@ -26,48 +31,68 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
+mod limit;
+pub mod names;
+
+use flinkwire_protocol::sqlstate::SqlState;
 use sqlparser::ast::{
     CastKind, CeilFloorKind, CharacterLength, DataType, DateTimeField, ExactNumberInfo, Expr,
     Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    LimitClause, ObjectName, OffsetRows, Query, Statement, TimezoneInfo, Value, VisitMut,
-    VisitorMut,
+    ObjectName, Query, Statement, TimezoneInfo, Value, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+/// A statement flinkwire will not send because Flink would answer it differently from
+/// PostgreSQL (or not at all): the client gets this error instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub sqlstate: SqlState,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(sqlstate: SqlState, message: String) -> Self {
+        Self { sqlstate, message }
+    }
+}
+
 /// Translates one statement from PostgreSQL dialect to Flink SQL, or returns it unchanged.
-pub fn to_flink(sql: &str) -> Cow<'_, str> {
-    match translate(sql) {
+pub fn to_flink(sql: &str) -> Result<Cow<'_, str>, Refusal> {
+    Ok(match translate(sql)? {
         Some(flink) => {
             tracing::debug!(postgres = sql, flink = %flink, "translated PostgreSQL dialect");
             Cow::Owned(flink)
         }
         None => Cow::Borrowed(sql),
-    }
+    })
 }
 
 /// `Some(flink_sql)` if a rule applied.
-fn translate(sql: &str) -> Option<String> {
+fn translate(sql: &str) -> Result<Option<String>, Refusal> {
     let words = crate::router::leading_words(sql, 1);
     if !matches!(words.first().map(String::as_str), Some("SELECT" | "WITH" | "VALUES")) {
-        return None;
+        return Ok(None);
     }
     if sql.contains('`') || sql.contains("/*+") {
-        return None;
+        return Ok(None);
     }
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else { return Ok(None) };
     if statements.len() != 1 || !matches!(statements[0], Statement::Query(_)) {
-        return None;
+        return Ok(None);
     }
     let mut rewriter = Rewriter { changed: false };
-    let _ = statements[0].visit(&mut rewriter);
+    if let ControlFlow::Break(refusal) = statements[0].visit(&mut rewriter) {
+        return Err(refusal);
+    }
     let text = if rewriter.changed { Cow::Owned(statements[0].to_string()) } else { Cow::Borrowed(sql) };
-    match backtick_identifiers(&text) {
+    Ok(match backtick_identifiers(&text) {
         Some(quoted) => Some(quoted),
         None if rewriter.changed => Some(text.into_owned()),
         None => None,
-    }
+    })
 }
 
 /// The token-level rules: double-quoted identifiers re-quoted with backticks, and `LIMIT ALL`
@@ -107,40 +132,22 @@ struct Rewriter {
 }
 
 impl VisitorMut for Rewriter {
-    type Break = ();
+    type Break = Refusal;
 
-    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        self.changed |= rewrite_query(query);
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Refusal> {
+        match limit::rewrite(query) {
+            Ok(changed) => self.changed |= changed,
+            Err(refusal) => return ControlFlow::Break(refusal),
+        }
         ControlFlow::Continue(())
     }
 
-    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Refusal> {
         if let Some(new) = rewrite_expr(expr) {
             *expr = new;
             self.changed = true;
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// `OFFSET n ROWS` → `OFFSET n` (`LIMIT ALL` is dropped at the token level: the parser forgets
-/// it). A bare `OFFSET` stays as it is.
-fn rewrite_query(query: &mut Query) -> bool {
-    let Some(LimitClause::LimitOffset { limit, offset, limit_by }) = &mut query.limit_clause else { return false };
-    if !limit_by.is_empty() {
-        return false;
-    }
-    match (limit.is_none(), offset.as_mut()) {
-        // `LIMIT ALL` parsed to nothing.
-        (true, None) => {
-            query.limit_clause = None;
-            true
-        }
-        (false, Some(off)) if off.rows != OffsetRows::None => {
-            off.rows = OffsetRows::None;
-            true
-        }
-        _ => false,
     }
 }
 
@@ -409,7 +416,7 @@ mod tests {
     use super::*;
 
     fn t(sql: &str) -> String {
-        to_flink(sql).into_owned()
+        to_flink(sql).unwrap().into_owned()
     }
 
     #[test]

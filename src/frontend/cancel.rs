@@ -144,9 +144,9 @@ impl Connection {
                 // Result modes are about query results; SHOW/EXPLAIN/DESCRIBE and job ids stay
                 // plain.
                 let word = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
-                if matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE") {
+                if !rows.is_local() && matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE") {
                     let settings = session.settings().results().clone();
-                    rows.configure(&settings)?;
+                    rows.configure(&settings, session.runtime_mode().await)?;
                 }
                 rows.guard(deadline, Some(token));
                 Ok(Outcome::Rows(rows))

@@ -30,7 +30,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backend::{BackendError, Operation, Page};
 pub use encode::{PageRows, ResultSchema};
-pub use settings::{ResultMode, ResultSettings, SettingError};
+pub use settings::{ResultMode, ResultSettings, RuntimeMode, SettingError};
 
 /// Rows of the final table of `table` mode encoded at a time.
 const TABLE_CHUNK: usize = 1024;
@@ -57,6 +57,9 @@ pub enum ResultError {
     /// `statement_timeout` stopped the statement.
     #[error("canceling statement due to statement timeout")]
     Timeout,
+    /// flinkwire did not send the statement: Flink would not answer it as PostgreSQL does.
+    #[error(transparent)]
+    Refused(#[from] crate::dialect::Refusal),
 }
 
 impl ResultError {
@@ -67,6 +70,7 @@ impl ResultError {
             Self::Convert(_) | Self::NoResult => SqlState::INTERNAL_ERROR,
             Self::NotAppendOnly { .. } => SqlState::FEATURE_NOT_SUPPORTED,
             Self::Cancelled | Self::Timeout => SqlState::QUERY_CANCELED,
+            Self::Refused(refusal) => refusal.sqlstate,
         }
     }
 
@@ -293,14 +297,32 @@ impl RowSet {
         })
     }
 
-    /// Applies the session's result mode and row limit. Call before the first rows or fields
-    /// are taken.
-    pub fn configure(&mut self, settings: &ResultSettings) -> Result<(), ResultError> {
+    /// Renames result columns: `rename(position, count, name)` gives a column's new name, `None`
+    /// to keep it. Call before the first rows or fields are taken.
+    pub fn rename_columns(&mut self, rename: impl Fn(usize, usize, &str) -> Option<String>) -> Result<(), ResultError> {
+        let count = self.columns.len();
+        let mut changed = false;
+        for (position, column) in self.columns.iter_mut().enumerate() {
+            if let Some(name) = rename(position, count, &column.name) {
+                column.name = name;
+                changed = true;
+            }
+        }
+        if changed {
+            let base = ResultSchema::from_columns(&self.columns).map_err(ResultError::Convert)?;
+            self.schema = Arc::new(if self.mode == ResultMode::Changelog { base.with_op_column() } else { base });
+        }
+        Ok(())
+    }
+
+    /// Applies the session's result mode and row limit; `runtime` is the Flink runtime mode the
+    /// statement ran in (what `auto` follows). Call before the first rows or fields are taken.
+    pub fn configure(&mut self, settings: &ResultSettings, runtime: RuntimeMode) -> Result<(), ResultError> {
         if self.local {
             return Ok(());
         }
         self.max_rows = settings.max_rows;
-        let mode = settings.effective_mode();
+        let mode = settings.effective_mode(runtime);
         if mode == self.mode || self.counted > 0 {
             return Ok(());
         }
@@ -315,6 +337,11 @@ impl RowSet {
     pub fn guard(&mut self, deadline: Option<Instant>, cancel: Option<CancellationToken>) {
         self.deadline = deadline;
         self.cancel = cancel;
+    }
+
+    /// Whether flinkwire answered the statement itself (no Flink changelog behind it).
+    pub fn is_local(&self) -> bool {
+        self.local
     }
 
     /// The result's columns as sent.
@@ -581,7 +608,7 @@ mod tests {
     #[tokio::test]
     async fn local_answers_are_plain_tables_in_every_mode() {
         let mut answer = RowSet::local(&columns(), vec![row(RowKind::Insert, vec![json!("a"), json!(1)])]).unwrap();
-        answer.configure(&ResultSettings { mode: ResultMode::Changelog, max_rows: 0, ..ResultSettings::default() }).unwrap();
+        answer.configure(&ResultSettings { mode: ResultMode::Changelog, max_rows: 0, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
         assert_eq!(answer.schema().names(), vec!["w", "n"]);
         assert_eq!(texts(&mut answer).await.unwrap().len(), 1);
     }
@@ -598,18 +625,18 @@ mod tests {
     async fn modes_show_changelogs_honestly() {
         let settings = |mode| ResultSettings { mode, ..ResultSettings::default() };
         let mut append = flink_rows(changes()).unwrap();
-        append.configure(&settings(ResultMode::Append)).unwrap();
+        append.configure(&settings(ResultMode::Append), RuntimeMode::Batch).unwrap();
         assert!(matches!(texts(&mut append).await, Err(ResultError::NotAppendOnly { kind: "-U" })));
 
         let mut changelog = flink_rows(changes()).unwrap();
-        changelog.configure(&settings(ResultMode::Changelog)).unwrap();
+        changelog.configure(&settings(ResultMode::Changelog), RuntimeMode::Batch).unwrap();
         assert_eq!(changelog.schema().names(), vec!["op", "w", "n"]);
         let rows = texts(&mut changelog).await.unwrap();
         assert_eq!(rows.len(), 3);
         assert!(rows[1].contains("-U") && rows[2].contains("+U"));
 
         let mut table = flink_rows(changes()).unwrap();
-        table.configure(&settings(ResultMode::Table)).unwrap();
+        table.configure(&settings(ResultMode::Table), RuntimeMode::Batch).unwrap();
         let rows = texts(&mut table).await.unwrap();
         assert_eq!(rows.len(), 1);
         assert!(rows[0].ends_with('2'));
@@ -620,12 +647,12 @@ mod tests {
     async fn max_rows_says_it_cut() {
         let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
         let mut rows = flink_rows(many.clone()).unwrap();
-        rows.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }).unwrap();
+        rows.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
         assert_eq!(texts(&mut rows).await.unwrap().len(), 4);
         assert_eq!(rows.truncation(), Some(Truncation::MaxRows(4)));
 
         let mut exact = flink_rows(many).unwrap();
-        exact.configure(&ResultSettings { max_rows: 10, ..ResultSettings::default() }).unwrap();
+        exact.configure(&ResultSettings { max_rows: 10, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
         assert_eq!(texts(&mut exact).await.unwrap().len(), 10);
         assert_eq!(exact.truncation(), None);
     }

@@ -60,14 +60,34 @@ pub struct ResultSettings {
     pub max_rows: u64,
     /// `statement_timeout`: `None` = no timeout (PostgreSQL's 0).
     pub statement_timeout: Option<Duration>,
-    /// Whether the gateway session runs in streaming mode (`execution.runtime-mode`); decides
-    /// what `auto` means. Fixed when the session opens.
-    pub streaming: bool,
 }
 
 impl Default for ResultSettings {
     fn default() -> Self {
-        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None, streaming: false }
+        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None }
+    }
+}
+
+/// Flink's `execution.runtime-mode` of a gateway session, which decides what `auto` shows.
+/// It can change with every `SET`/`RESET`, so it is read from the session, not fixed at connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeMode {
+    Batch,
+    Streaming,
+}
+
+impl RuntimeMode {
+    /// The key in Flink's configuration.
+    pub const KEY: &'static str = "execution.runtime-mode";
+
+    /// The mode a session with this configuration runs in. Without the key Flink runs
+    /// STREAMING (its default); `AUTOMATIC` and bad values are not batch either (Flink refuses
+    /// them when the statement is planned).
+    pub fn of<'a>(mut configuration: impl Iterator<Item = (&'a String, &'a String)>) -> Self {
+        match configuration.find(|(k, _)| k.as_str() == Self::KEY) {
+            Some((_, v)) if v.trim().eq_ignore_ascii_case("batch") => Self::Batch,
+            _ => Self::Streaming,
+        }
     }
 }
 
@@ -78,13 +98,6 @@ pub const STATEMENT_TIMEOUT: &str = "statement_timeout";
 impl ResultSettings {
     /// The setting names handled here (lower case).
     pub const NAMES: [&'static str; 3] = [RESULT_MODE, MAX_ROWS, STATEMENT_TIMEOUT];
-
-    /// Settings for a session whose Flink properties are `properties`.
-    pub fn for_session<'a>(mut properties: impl Iterator<Item = (&'a String, &'a String)>) -> Self {
-        let streaming = properties
-            .any(|(k, v)| k == "execution.runtime-mode" && v.trim().eq_ignore_ascii_case("streaming"));
-        Self { streaming, ..Self::default() }
-    }
 
     /// Whether `name` is one of these settings.
     pub fn handles(name: &str) -> bool {
@@ -137,10 +150,10 @@ impl ResultSettings {
         })
     }
 
-    /// The mode in effect: `auto` resolved by the session's runtime mode.
-    pub fn effective_mode(&self) -> ResultMode {
+    /// The mode in effect: `auto` resolved by the session's current runtime mode.
+    pub fn effective_mode(&self, runtime: RuntimeMode) -> ResultMode {
         match self.mode {
-            ResultMode::Auto if self.streaming => ResultMode::Changelog,
+            ResultMode::Auto if runtime == RuntimeMode::Streaming => ResultMode::Changelog,
             ResultMode::Auto => ResultMode::Append,
             other => other,
         }
@@ -201,9 +214,22 @@ mod tests {
         assert_eq!(s.statement_timeout, None);
         assert!(s.set(RESULT_MODE, "bogus").is_err());
         assert!(!s.set("search_path", "x").unwrap());
-        assert_eq!(s.effective_mode(), ResultMode::Append);
-        s.streaming = true;
-        assert_eq!(s.effective_mode(), ResultMode::Changelog);
+        assert_eq!(s.effective_mode(RuntimeMode::Batch), ResultMode::Append);
+        assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Changelog);
+        s.set(RESULT_MODE, "table").unwrap();
+        assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Table);
+    }
+
+    #[test]
+    fn runtime_mode_follows_flink_defaults() {
+        let of = |pairs: &[(&str, &str)]| {
+            let map: std::collections::BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            RuntimeMode::of(map.iter())
+        };
+        assert_eq!(of(&[]), RuntimeMode::Streaming);
+        assert_eq!(of(&[("execution.runtime-mode", "BATCH")]), RuntimeMode::Batch);
+        assert_eq!(of(&[("execution.runtime-mode", "streaming"), ("parallelism.default", "2")]), RuntimeMode::Streaming);
+        assert_eq!(of(&[("execution.runtime-mode", "automatic")]), RuntimeMode::Streaming);
     }
 
     #[test]

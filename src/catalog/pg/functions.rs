@@ -65,7 +65,7 @@ fn type_oid(name: &str) -> Option<i32> {
 
 /// The internal name of a type name (`integer` → `int4`), also for the OID aliases
 /// (`regclass`…), which are no column types.
-pub(super) fn internal_type_name(name: &str) -> Option<&'static str> {
+pub(crate) fn internal_type_name(name: &str) -> Option<&'static str> {
     const OID_ALIASES: [&str; 5] = ["regclass", "regtype", "regproc", "regnamespace", "regoper"];
     let bare = name.trim().trim_start_matches("pg_catalog.").to_ascii_lowercase();
     OID_ALIASES.iter().find(|a| **a == bare).copied().or_else(|| pg_type_named(name).map(|t| t.name))

@@ -11,8 +11,7 @@
 //! listed in `pg_database` only), each of its Flink databases a schema, each table or view a
 //! relation.
 
-mod functions;
-mod names;
+pub(crate) mod functions;
 mod objects;
 mod route;
 mod rules;
@@ -28,7 +27,7 @@ use datafusion::datasource::{MemTable, TableType};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role};
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use flinkwire_protocol::rest::{ColumnInfo, RowData};
 
@@ -127,7 +126,7 @@ impl Emulation {
             .filter(|s| s.len() == 1)
             .map(|mut s| s.remove(0));
         // PostgreSQL's column names come from the SQL as the client wrote it.
-        let column_names = original.as_ref().map(names::postgres_names).unwrap_or_default();
+        let column_names = original.as_ref().map(crate::dialect::names::postgres_names).unwrap_or_default();
         let rewritten = original.and_then(|mut s| rules::rewrite_before_crate(&mut s).then(|| s.to_string()));
         let mut statements = self.parser.parse(rewritten.as_deref().unwrap_or(sql)).map_err(|e| CatalogError::Syntax(e.to_string()))?;
         if statements.len() != 1 {
@@ -135,7 +134,7 @@ impl Emulation {
         }
         let mut statement = statements.remove(0);
         rules::rewrite(&mut statement);
-        names::name_columns(&mut statement, &column_names);
+        crate::dialect::names::name_columns(&mut statement, &column_names);
         let statement = datafusion::sql::parser::Statement::Statement(Box::new(statement));
         let state = ctx.state();
         let plan = state.statement_to_plan(statement).await.map_err(query_error)?;
@@ -144,7 +143,7 @@ impl Emulation {
         let batches = frame.collect().await.map_err(query_error)?;
         let mut answer = values::answer(&schema, &batches).map_err(CatalogError::Query)?;
         for column in &mut answer.columns {
-            column.name = names::output_name(&column.name, &column_names);
+            column.name = crate::dialect::names::output_name(&column.name, &column_names);
         }
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
         if answers.len() >= MAX_CACHED_ANSWERS {
@@ -211,7 +210,8 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
     if ctx.catalog(&catalog_name).is_none() {
         ctx.register_catalog(&catalog_name, Arc::new(MemoryCatalogProvider::new()));
     }
-    datafusion_pg_catalog::pg_catalog::setup_pg_catalog(&ctx, &catalog_name, EmptyContextProvider)
+    let roles = SessionRoles { user: facts.user.clone() };
+    datafusion_pg_catalog::pg_catalog::setup_pg_catalog(&ctx, &catalog_name, roles)
         .map_err(|e| CatalogError::Query(e.to_string()))?;
     let catalog = ctx.catalog(&catalog_name).ok_or_else(|| CatalogError::Query(format!("catalog {catalog_name} is missing")))?;
     let crate_pg_catalog = catalog.schema("pg_catalog").ok_or_else(|| CatalogError::Query("pg_catalog is missing".into()))?;
@@ -226,6 +226,35 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
     functions::register_static_functions(&ctx, snapshot);
     objects::register(&ctx, Arc::new(objects::Objects::new(view)));
     Ok(ctx)
+}
+
+/// The roles `pg_roles` lists (psql `\du`, DBeaver's role browser): the connected user, who
+/// can log in and holds no PostgreSQL privileges (flinkwire has no roles of its own yet; Flink
+/// has none at all).
+#[derive(Debug, Clone)]
+struct SessionRoles {
+    user: String,
+}
+
+#[async_trait::async_trait]
+impl PgCatalogContextProvider for SessionRoles {
+    async fn roles(&self) -> Vec<String> {
+        vec![self.user.clone()]
+    }
+
+    async fn role(&self, name: &str) -> Option<Role> {
+        (name == self.user).then(|| Role {
+            name: self.user.clone(),
+            is_superuser: false,
+            can_login: true,
+            can_create_db: false,
+            can_create_role: false,
+            can_create_user: false,
+            can_replication: false,
+            grants: vec![],
+            inherited_roles: vec![],
+        })
+    }
 }
 
 /// A Flink table or view as DataFusion sees it: its columns, no rows.

@@ -83,6 +83,7 @@ impl VisitorMut for Rules {
             }
         }
         storage_options(expr);
+        array_subquery(expr);
         regproc_join(expr);
         boolean_flag_literal(expr);
         vector_subscript(expr);
@@ -126,6 +127,53 @@ fn storage_options(expr: &mut Expr) {
     if text.contains("unnest(") && text.contains(".reloptions)") {
         *expr = Expr::value(Value::Null);
     }
+}
+
+/// `ARRAY(SELECT x FROM … [ORDER BY …])` (psql 15's `\du` role memberships, `\dp` column
+/// privileges and policies) → `coalesce((SELECT array_agg(x [ORDER BY …]) FROM …), make_array())`:
+/// DataFusion has no array constructor over a subquery but plans a correlated aggregate, and
+/// `ARRAY()` of no rows is `{}`, where `array_agg` of none is NULL. Over `pg_policy`, which has
+/// no rows here, it is `{}` at once.
+fn array_subquery(expr: &mut Expr) {
+    use sqlparser::ast::{FunctionArgumentClause, FunctionArguments, OrderByKind, SelectItem, SetExpr};
+    let Expr::Function(f) = expr else { return };
+    if !f.name.to_string().eq_ignore_ascii_case("array") {
+        return;
+    }
+    let FunctionArguments::Subquery(query) = &f.args else { return };
+    let mut query = query.as_ref().clone();
+    if query.limit_clause.is_some() || query.fetch.is_some() {
+        return;
+    }
+    let order_by = query.order_by.take();
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    if select.distinct.is_some() || !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty()) {
+        return;
+    }
+    // Row-level security policies: flinkwire has none, and the crate's pg_policy types
+    // `polroles` as text, so psql's `oid = ANY (polroles)` would not even plan.
+    let first_table = select.from.first().map(|t| t.relation.to_string().to_ascii_lowercase()).unwrap_or_default();
+    if first_table.split_whitespace().next().is_some_and(|t| t.ends_with("pg_policy")) {
+        *expr = call("make_array", vec![]);
+        return;
+    }
+    let [SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }] = select.projection.as_mut_slice() else { return };
+    let item = std::mem::replace(item, Expr::value(Value::Null));
+    let mut aggregate = call("array_agg", vec![item.clone()]);
+    if let (Some(order_by), Expr::Function(agg)) = (order_by, &mut aggregate) {
+        let OrderByKind::Expressions(mut keys) = order_by.kind else { return };
+        // `ORDER BY 1` is the item itself.
+        for key in &mut keys {
+            if matches!(&key.expr, Expr::Value(v) if v.value == Value::Number("1".into(), false)) {
+                key.expr = item.clone();
+            }
+        }
+        if let FunctionArguments::List(list) = &mut agg.args {
+            list.clauses.push(FunctionArgumentClause::OrderBy(keys));
+        }
+    }
+    select.projection = vec![SelectItem::UnnamedExpr(aggregate)];
+    *expr = call("coalesce", vec![Expr::Subquery(Box::new(query)), call("make_array", vec![])]);
 }
 
 /// `EXISTS (SELECT … FROM t WHERE w)` in a select list (psql's `\d index`) → `((SELECT count(*)

@@ -225,7 +225,19 @@ fn widen(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         .fields()
         .iter()
         .map(|f| match batch.schema().index_of(f.name()) {
-            Ok(i) => Ok(cast(batch.column(i), f.data_type())?),
+            Ok(i) => {
+                let source = batch.column(i);
+                let column = cast(source, f.data_type())?;
+                // A scalar cast to a list wraps NULL as `{NULL}`: a NULL acl stays NULL.
+                match f.data_type() {
+                    ArrowType::List(item) if !matches!(source.data_type(), ArrowType::List(_)) && source.null_count() > 0 => {
+                        use datafusion::arrow::array::{Array, AsArray, ListArray};
+                        let list = column.as_list::<i32>();
+                        Ok(Arc::new(ListArray::try_new(item.clone(), list.offsets().clone(), list.values().clone(), source.logical_nulls())?) as ArrayRef)
+                    }
+                    _ => Ok(column),
+                }
+            }
             Err(_) => Ok(datafusion::arrow::array::new_null_array(f.data_type(), batch.num_rows())),
         })
         .collect::<Result<Vec<_>>>()?;
