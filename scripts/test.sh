@@ -18,6 +18,7 @@ fw_ensure_pkg psql postgresql-client
 fw_ensure_pkg /usr/share/java/postgresql.jar libpostgresql-jdbc-java
 fw_ensure_pip psycopg "psycopg[binary]>=3.1"
 fw_ensure_pip sqlalchemy "sqlalchemy>=2.0"
+fw_ensure_pip psycopg2 "psycopg2-binary>=2.9"
 fw_ensure_flink
 fw_build_agent
 
@@ -79,7 +80,7 @@ kill "$(cat "$RUN_DIR/streaming/flinkwire.pid")" 2>/dev/null || true
 fw_log "PostgreSQL session commands and dialect translation against real Flink"
 cargo test --test catalog_local_commands --test dialect -- --include-ignored --test-threads=2
 
-fw_log "catalog emulation with real clients: psql, PgJDBC DatabaseMetaData, SQLAlchemy Inspector"
+fw_log "catalog emulation with real clients: psql, PgJDBC DatabaseMetaData, SQLAlchemy Inspector and Core (psycopg 3, psycopg2)"
 CATALOG_PG_PORT=$((PG_PORT + 2))
 mkdir -p "$RUN_DIR/catalog"
 fw_start_flinkwire "$RUN_DIR/catalog" "$CATALOG_PG_PORT" "$AGENT_PORT" tests/clients/catalog_flinkwire.toml
@@ -87,6 +88,7 @@ PGPORT="$CATALOG_PG_PORT" tests/clients/psql_catalog.sh
 javac -d target/java-clients -cp /usr/share/java/postgresql.jar tests/clients/JdbcCatalog.java
 PGPORT="$CATALOG_PG_PORT" java -cp target/java-clients:/usr/share/java/postgresql.jar JdbcCatalog
 PGPORT="$CATALOG_PG_PORT" python3 tests/clients/sqlalchemy_catalog_test.py
+PGPORT="$CATALOG_PG_PORT" python3 tests/clients/sqlalchemy_limit_test.py
 kill "$(cat "$RUN_DIR/catalog/flinkwire.pid")" 2>/dev/null || true
 
 fw_log "conformance: every real client through one checklist (conformance/run.sh)"

@@ -71,3 +71,65 @@ async fn native_flink_sql_is_untouched() {
     assert!(!windows.is_empty());
     client.batch_execute("SET 'table.exec.resource.default-parallelism' = '1'").await.unwrap();
 }
+
+/// The column names of a query's RowDescription.
+async fn column_names(client: &Client, sql: &str) -> Vec<String> {
+    let statement = client.prepare(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    statement.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn limits_take_postgres_forms() {
+    let client = connect().await;
+    let values = "(VALUES (1), (2), (3), (4), (5)) AS t(x)";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (format!("SELECT x FROM {values} LIMIT CAST(2 AS INTEGER)"), vec!["1", "2"]),
+        (format!("SELECT x FROM {values} LIMIT '2'::int OFFSET 1::bigint"), vec!["2", "3"]),
+        (format!("SELECT x FROM {values} LIMIT NULL"), vec!["1", "2", "3", "4", "5"]),
+        // Flink 2.3.0 answers these with no rows at all (32-bit overflow).
+        (format!("SELECT x FROM {values} LIMIT 1099511627776"), vec!["1", "2", "3", "4", "5"]),
+        (format!("SELECT x FROM {values} LIMIT 2147483647 OFFSET 3"), vec!["4", "5"]),
+    ];
+    for (sql, expected) in &cases {
+        assert_eq!(rows(&client, sql).await, *expected, "{sql}");
+    }
+    // SQLAlchemy + psycopg 3 renders `.limit(2)` as `LIMIT %(param_1)s::INTEGER`.
+    // Typed as psycopg 3 sends Python ints, and untyped (text), as most drivers do.
+    let sql = format!("SELECT x FROM {values} LIMIT $1::INTEGER OFFSET $2::INTEGER");
+    let typed = client.prepare_typed(&sql, &[tokio_postgres::types::Type::INT2, tokio_postgres::types::Type::INT8]).await.unwrap();
+    let got = client.query(&typed, &[&2i16, &1i64]).await.unwrap();
+    assert_eq!(got.iter().map(|r| r.get::<_, i32>(0)).collect::<Vec<_>>(), [2, 3]);
+    let got = client.query(&sql, &[&"2", &"1"]).await.unwrap();
+    assert_eq!(got.iter().map(|r| r.get::<_, i32>(0)).collect::<Vec<_>>(), [2, 3]);
+    for (sql, code) in [
+        (format!("SELECT x FROM {values} LIMIT -1"), "2201W"),
+        (format!("SELECT x FROM {values} LIMIT 1 OFFSET -1"), "2201X"),
+        (format!("SELECT x FROM {values} LIMIT 1 OFFSET 2147483648"), "22003"),
+    ] {
+        let err = client.simple_query(&sql).await.expect_err(&sql);
+        assert_eq!(err.code().map(|c| c.code()), Some(code), "{sql}: {err}");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn unnamed_columns_get_postgres_names() {
+    let client = connect().await;
+    let values = "(VALUES ('a', 1, 2), ('b', 3, 4)) AS t(customer, a, b)";
+    assert_eq!(
+        column_names(&client, &format!("SELECT customer, SUM(a), COUNT(*), a + b, MAX(b) AS biggest, CAST(a AS BIGINT) FROM {values} GROUP BY customer, a, b")).await,
+        ["customer", "sum", "count", "?column?", "biggest", "a"]
+    );
+    // Native Flink SQL (backticks) keeps Flink's names, generated or chosen.
+    let messages = client.simple_query(&format!("SELECT SUM(`a`), `b` AS `mine` FROM {values} GROUP BY `b`")).await.unwrap();
+    let names: Vec<String> = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::RowDescription(cols) => Some(cols.iter().map(|c| c.name().to_owned()).collect()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["EXPR$0", "mine"], "native Flink SQL keeps Flink's names");
+    assert_eq!(column_names(&client, &format!("SELECT coalesce(a, 0), 1 FROM {values}")).await, ["coalesce", "?column?"]);
+}

@@ -158,6 +158,57 @@ async fn changelog_and_table_modes_of_a_streaming_group_by() {
 
 #[tokio::test]
 #[ignore = "needs Flink: scripts/test.sh"]
+async fn runtime_mode_switches_mid_session_and_auto_follows() {
+    // A batch-default session (flinkwire's default `session.properties`).
+    let (client, _) = connect(false).await;
+    let table = unique("fw_mode");
+    endless(&client, &table, 100).await;
+    client
+        .batch_execute(&format!(
+            "CREATE TEMPORARY TABLE {table}_b (w STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '20', \
+             'fields.w.length' = '1')"
+        ))
+        .await
+        .unwrap();
+    let err = client.simple_query(&format!("SELECT id FROM {table}")).await.unwrap_err();
+    assert!(err.as_db_error().is_some_and(|e| e.message().contains("batch mode is not allowed")), "{err:?}");
+
+    client.batch_execute("SET 'execution.runtime-mode' = 'streaming'").await.unwrap();
+    // auto = changelog now: a server-side cursor over the unbounded table, rows with `op`.
+    client.batch_execute("BEGIN").await.unwrap();
+    client.batch_execute(&format!("DECLARE c NO SCROLL CURSOR FOR SELECT id, label FROM {table}")).await.unwrap();
+    let fetched = rows(&client.simple_query("FETCH 5 FROM c").await.unwrap());
+    assert_eq!(fetched.len(), 5);
+    assert!(fetched.iter().all(|r| r.len() == 3 && r[0].as_deref() == Some("+I")), "{fetched:?}");
+    client.batch_execute("CLOSE c").await.unwrap();
+    client.batch_execute("COMMIT").await.unwrap();
+    wait_jobs_stopped(&table, Duration::from_secs(10)).await;
+    let changes = rows(&client.simple_query(COUNTS).await.unwrap());
+    let ops: Vec<&str> = changes.iter().map(|r| r[0].as_deref().unwrap()).collect();
+    assert!(ops.contains(&"-U") && ops.contains(&"+U"), "{changes:?}");
+    client.batch_execute("SET flinkwire.result_mode = 'table'").await.unwrap();
+    let mut table_rows = rows(&client.simple_query(COUNTS).await.unwrap());
+    table_rows.sort();
+    assert_eq!(table_rows, vec![vec![Some("a".into()), Some("3".into())], vec![Some("b".into()), Some("1".into())]]);
+    client.batch_execute("RESET flinkwire.result_mode").await.unwrap();
+    // The temporary table made in batch mode is still there.
+    let streamed = rows(&client.simple_query(&format!("SELECT COUNT(*) FROM {table}_b")).await.unwrap());
+    assert_eq!(streamed.last().map(|r| (r[0].as_deref(), r[1].as_deref())), Some((Some("+U"), Some("20"))), "{streamed:?}");
+
+    // RESET 'key' and RESET go back to the configured batch default (not Flink's streaming).
+    client.batch_execute("RESET 'execution.runtime-mode'").await.unwrap();
+    assert_eq!(rows(&client.simple_query(&format!("SELECT COUNT(*) FROM {table}_b")).await.unwrap()), vec![vec![Some("20".into())]]);
+    let err = client.simple_query(&format!("SELECT id FROM {table}")).await.unwrap_err();
+    assert!(err.as_db_error().is_some_and(|e| e.message().contains("batch mode is not allowed")), "{err:?}");
+    client.batch_execute("SET 'execution.runtime-mode' = 'streaming'").await.unwrap();
+    client.batch_execute("RESET").await.unwrap();
+    let mut batch = rows(&client.simple_query(COUNTS).await.unwrap());
+    batch.sort();
+    assert_eq!(batch, vec![vec![Some("a".into()), Some("3".into())], vec![Some("b".into()), Some("1".into())]]);
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
 async fn max_rows_cuts_with_a_notice_and_cancels_the_job() {
     let (client, mut notices) = connect(true).await;
     let table = unique("fw_maxrows");

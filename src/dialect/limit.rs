@@ -153,6 +153,9 @@ fn row_count(expr: &Expr) -> Option<RowCount> {
             RowCount::Null => Some(RowCount::Null),
         },
         Expr::UnaryOp { op: UnaryOperator::Plus, expr } => row_count(expr),
+        // NULL cast to anything is NULL (Describe inlines parameters as typed NULLs:
+        // `CAST(NULL AS STRING)::INTEGER`).
+        Expr::Cast { expr, .. } if row_count(expr) == Some(RowCount::Null) => Some(RowCount::Null),
         Expr::Cast { expr, data_type, array: false, format: None, .. } if is_integer_type(data_type) => match expr.as_ref() {
             Expr::Value(v) => match &v.value {
                 Value::SingleQuotedString(s) => s.trim().parse().ok().map(RowCount::Count),
@@ -209,6 +212,7 @@ mod tests {
     fn null_means_no_limit() {
         assert_eq!(t("SELECT a FROM t LIMIT CAST(NULL AS INT)"), "SELECT a FROM t");
         assert_eq!(t("SELECT a FROM t LIMIT 3 OFFSET NULL"), "SELECT a FROM t LIMIT 3");
+        assert_eq!(t("SELECT a FROM t LIMIT CAST(NULL AS STRING)::INTEGER"), "SELECT a FROM t");
     }
 
     #[test]

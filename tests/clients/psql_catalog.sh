@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # psql 15's backslash commands against flinkwire started with tests/clients/catalog_flinkwire.toml
-# (PGPORT): \l \dn \dt \dv \d orders \d+ \dt+ \d index \df, answered by the pg_catalog emulation.
+# (PGPORT): \l \dn \dt \dv \d orders \d+ \dt+ \d index \df \du \dp, answered by the pg_catalog emulation.
 set -euo pipefail
 run() { psql -h 127.0.0.1 -p "${PGPORT:-5433}" -U test -d demo -X -v ON_ERROR_STOP=1 -At -F '|' -c "$1"; }
 # With footers (Indexes:, "primary key, …"), which tuples-only output leaves out.
@@ -22,5 +22,7 @@ run_full '\d orders_pkey' | grep -q '^primary key, btree, for table "shop.orders
 run '\d+ orders' | grep -q '^product|character varying(20)|.*|what was sold$' || fail '\d+ orders: column comment'
 run '\dt+ orders' | grep -q '|one row per order$' || fail '\dt+ orders: table comment'
 run '\df' >/dev/null || fail '\df'
+run '\du' | grep -q '^test||{}$' || fail "\\du: $(run '\du')"
+run '\dp' | grep -q '^shop|orders|table|||$' || fail "\\dp: $(run '\dp')"
 [ "$(run 'SELECT "order_id" FROM "shop"."orders" ORDER BY "order_id" LIMIT 2' | tr '\n' ' ')" = "1 2 " ] || fail 'generated query'
-echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\d+ \\dt+ \\d orders_pkey \\df, quoted query)"
+echo "psql catalog: ok (\\l \\dn \\dt \\dv \\d orders \\d+ \\dt+ \\d orders_pkey \\df \\du \\dp, quoted query)"

@@ -43,6 +43,8 @@ const CHILD_TABLES: &str = include_str!("recorded/psql_describe_child_tables.sql
 const LIST_VIEWS: &str = include_str!("recorded/psql_list_views.sql");
 const LIST_FUNCTIONS: &str = include_str!("recorded/psql_list_functions.sql");
 const LIST_SCHEMAS: &str = include_str!("recorded/psql_list_schemas.sql");
+const LIST_ROLES: &str = include_str!("recorded/psql_list_roles.sql");
+const LIST_PRIVILEGES: &str = include_str!("recorded/psql_list_privileges.sql");
 
 #[tokio::test]
 async fn psql_more_queries_route_to_the_emulation() {
@@ -63,6 +65,8 @@ async fn psql_more_queries_route_to_the_emulation() {
         LIST_VIEWS,
         LIST_FUNCTIONS,
         LIST_SCHEMAS,
+        LIST_ROLES,
+        LIST_PRIVILEGES,
     ] {
         assert_eq!(route(&recorded(sql).replace(RECORDED_OID, "1")), CatalogRoute::Catalog, "{sql}");
     }
@@ -194,3 +198,20 @@ async fn psql_list_schemas() {
     assert!(!names.iter().any(|n| n.starts_with("pg_") || *n == "information_schema"), "{rows:?}");
     assert!(rows.iter().all(|r| r.split('|').nth(1).is_some_and(|o| !o.is_empty() && o != "NULL")), "owner: {rows:?}");
 }
+
+#[tokio::test]
+async fn psql_list_roles_shows_the_connected_user() {
+    // rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolconnlimit,
+    // rolvaliduntil, memberof (ARRAY(subquery): `{}`), rolreplication, rolbypassrls.
+    assert_eq!(run(recorded(LIST_ROLES)).await, ["alice|false|true|false|false|true|-1|NULL|[]|false|NULL"]);
+}
+
+#[tokio::test]
+async fn psql_list_privileges_has_no_acls() {
+    // Schema, Name, Type, Access privileges, Column privileges (ARRAY(subquery) over
+    // pg_attribute: '' as no column has an ACL), Policies ('').
+    let rows = run(recorded(LIST_PRIVILEGES)).await;
+    assert!(rows.contains(&"default_database|orders|table|NULL||".to_string()), "{rows:?}");
+    assert!(rows.contains(&"default_database|big_orders|view|NULL||".to_string()), "{rows:?}");
+}
+
