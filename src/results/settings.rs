@@ -10,7 +10,7 @@ use std::time::Duration;
 /// How a result's changelog is shown to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultMode {
-    /// `append` in batch sessions, `changelog` in streaming sessions.
+    /// `append` for a statement that runs in batch mode, `changelog` in streaming mode.
     Auto,
     /// Plain rows; an update or delete is an error (0A000), never shown as a new row.
     Append,
