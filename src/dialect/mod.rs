@@ -31,8 +31,11 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
+mod datetime;
+mod interval;
 mod limit;
 pub mod names;
+mod reserved;
 
 use flinkwire_protocol::sqlstate::SqlState;
 use sqlparser::ast::{
@@ -139,24 +142,92 @@ impl VisitorMut for Rewriter {
             Ok(changed) => self.changed |= changed,
             Err(refusal) => return ControlFlow::Break(refusal),
         }
+        // Names Flink reserves: CTE names and their column lists.
+        for cte in query.with.iter_mut().flat_map(|w| w.cte_tables.iter_mut()) {
+            self.changed |= reserved::quote(&mut cte.alias.name);
+            for column in &mut cte.alias.columns {
+                self.changed |= reserved::quote(&mut column.name);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Select-list aliases (`COUNT(*) AS count`).
+    fn post_visit_select(&mut self, select: &mut sqlparser::ast::Select) -> ControlFlow<Refusal> {
+        for item in &mut select.projection {
+            if let sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } = item {
+                self.changed |= reserved::quote(alias);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Table names and table aliases with their column lists (`AS t(value)`).
+    fn post_visit_table_factor(&mut self, factor: &mut sqlparser::ast::TableFactor) -> ControlFlow<Refusal> {
+        use sqlparser::ast::TableFactor;
+        let alias = match factor {
+            TableFactor::Table { alias, .. } | TableFactor::Derived { alias, .. } | TableFactor::UNNEST { alias, .. } => alias,
+            _ => return ControlFlow::Continue(()),
+        };
+        if let Some(alias) = alias {
+            self.changed |= reserved::quote(&mut alias.name);
+            for column in &mut alias.columns {
+                self.changed |= reserved::quote(&mut column.name);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<Refusal> {
+        for part in &mut relation.0 {
+            if let sqlparser::ast::ObjectNamePart::Identifier(ident) = part {
+                self.changed |= reserved::quote(ident);
+            }
+        }
         ControlFlow::Continue(())
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<Refusal> {
-        if let Some(new) = rewrite_expr(expr) {
-            *expr = new;
-            self.changed = true;
+        // Column references (`value`, `t.year`).
+        match expr {
+            Expr::Identifier(ident) => self.changed |= reserved::quote(ident),
+            Expr::CompoundIdentifier(parts) => {
+                for ident in parts {
+                    self.changed |= reserved::quote(ident);
+                }
+            }
+            _ => {}
+        }
+        match rewrite_expr(expr) {
+            Ok(Some(new)) => {
+                *expr = new;
+                self.changed = true;
+            }
+            Ok(None) => {}
+            Err(refusal) => return ControlFlow::Break(refusal),
         }
         ControlFlow::Continue(())
     }
 }
 
-fn rewrite_expr(expr: &Expr) -> Option<Expr> {
-    match expr {
+fn rewrite_expr(expr: &Expr) -> Result<Option<Expr>, Refusal> {
+    Ok(match expr {
+        // `'5 minutes'::interval`, `CAST('1 day' AS interval)`.
+        Expr::Cast { expr: inner, data_type: DataType::Interval { fields: None, precision: None }, array: false, format: None, .. } => {
+            match string_value(inner) {
+                Some(text) => Some(interval::to_flink(interval::parse(text)?, text)?),
+                None => None,
+            }
+        }
+        // `INTERVAL '5 minutes'` (PostgreSQL's free form; `INTERVAL '5' MINUTE` is Flink's already).
+        Expr::Interval(sqlparser::ast::Interval { value, leading_field: None, last_field: None, .. }) => match string_value(value) {
+            Some(text) => Some(interval::to_flink(interval::parse(text)?, text)?),
+            None => None,
+        },
         Expr::Cast { kind, expr: inner, data_type, array: false, format: None } => {
             let mapped = flink_type(data_type);
             if mapped.is_none() && *kind != CastKind::DoubleColon {
-                return None;
+                return Ok(None);
             }
             let data_type = mapped.unwrap_or_else(|| data_type.clone());
             let kind = if *kind == CastKind::DoubleColon { CastKind::Cast } else { kind.clone() };
@@ -170,7 +241,58 @@ fn rewrite_expr(expr: &Expr) -> Option<Expr> {
             escape_char: escape_char.clone(),
         }),
         Expr::Extract { field, expr, .. } => extract(field, expr, false),
-        Expr::Function(f) => rewrite_function(f),
+        Expr::Function(f) => rewrite_function(f)?,
+        // Grafana's `$__timeFilter(ts)`: `ts BETWEEN '2024-01-01T00:00:00Z' AND '…Z'`.
+        Expr::Between { expr: subject, negated, low, high } => {
+            let (new_low, new_high) = (utc_timestamp_literal(low), utc_timestamp_literal(high));
+            (new_low.is_some() || new_high.is_some()).then(|| Expr::Between {
+                expr: subject.clone(),
+                negated: *negated,
+                low: Box::new(new_low.unwrap_or_else(|| (**low).clone())),
+                high: Box::new(new_high.unwrap_or_else(|| (**high).clone())),
+            })
+        }
+        Expr::BinaryOp { left, op, right } if is_comparison(op) => {
+            let (new_left, new_right) = (utc_timestamp_literal(left), utc_timestamp_literal(right));
+            (new_left.is_some() || new_right.is_some()).then(|| Expr::BinaryOp {
+                left: Box::new(new_left.unwrap_or_else(|| (**left).clone())),
+                op: op.clone(),
+                right: Box::new(new_right.unwrap_or_else(|| (**right).clone())),
+            })
+        }
+        _ => None,
+    })
+}
+
+fn is_comparison(op: &sqlparser::ast::BinaryOperator) -> bool {
+    use sqlparser::ast::BinaryOperator::*;
+    matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+}
+
+/// An RFC 3339 UTC string compared with something (`'2024-01-01T00:00:00Z'`, Grafana's time
+/// range) → `TIMESTAMP '2024-01-01 00:00:00'`. PostgreSQL casts it to the other side's type:
+/// for a `timestamp` column it drops the `Z`, which this literal does too; against a Flink
+/// TIMESTAMP_LTZ column it is the same instant when Flink's `table.local-time-zone` is UTC.
+/// Flink itself cannot cast such a string (DateTimeParseException at run time). Offsets other
+/// than `Z` / `+00:00` are left alone.
+fn utc_timestamp_literal(e: &Expr) -> Option<Expr> {
+    let text = string_value(e)?;
+    let wall = text.strip_suffix('Z').or_else(|| text.strip_suffix("+00:00"))?;
+    let at = chrono::NaiveDateTime::parse_from_str(wall, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Some(Expr::TypedString(sqlparser::ast::TypedString {
+        data_type: DataType::Timestamp(None, TimezoneInfo::None),
+        value: Value::SingleQuotedString(at.format("%Y-%m-%d %H:%M:%S%.f").to_string()).with_empty_span(),
+        uses_odbc_syntax: false,
+    }))
+}
+
+/// A string literal's text, as written (case kept).
+fn string_value(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.as_str()),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -229,14 +351,23 @@ fn string_literal(e: &Expr) -> Option<String> {
     }
 }
 
-fn rewrite_function(f: &Function) -> Option<Expr> {
+fn rewrite_function(f: &Function) -> Result<Option<Expr>, Refusal> {
     if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
         // Aggregates with FILTER and window functions: only the name may change.
-        return rename_only(f);
+        return Ok(rename_only(f));
     }
-    let name = function_name(f)?;
-    let args = plain_args(f)?;
-    match (name.as_str(), args.as_slice()) {
+    let (Some(name), Some(args)) = (function_name(f), plain_args(f)) else { return Ok(None) };
+    Ok(match (name.as_str(), args.as_slice()) {
+        ("to_date", [value, template]) => datetime::to_date(value, template)?,
+        ("to_timestamp", [value, template]) => datetime::to_timestamp(value, template)?,
+        ("to_timestamp", [epoch]) => Some(datetime::from_epoch(epoch)),
+        ("to_char", [value, template]) => datetime::to_char(value, template)?,
+        _ => rewrite_plain_function(f, &name, &args),
+    })
+}
+
+fn rewrite_plain_function(f: &Function, name: &str, args: &[Expr]) -> Option<Expr> {
+    match (name, args) {
         ("date_trunc", [unit, value]) => date_trunc(&string_literal(unit)?, value),
         ("date_part", [unit, value]) => {
             let field = datetime_field(&string_literal(unit)?)?;
@@ -486,6 +617,54 @@ mod tests {
         assert_eq!(t("SELECT string_agg(s, ',') FROM t"), "SELECT LISTAGG(s, ',') FROM t");
         assert_eq!(t("SELECT trunc(x, 1), log(x), split_part(s, ',', 2) FROM t"), "SELECT TRUNCATE(x, 1), LOG10(x), SPLIT_INDEX(s, ',', 1) FROM t");
         assert_eq!(t("SELECT pg_catalog.length(s) FROM t"), "SELECT CHAR_LENGTH(s) FROM t");
+    }
+
+    #[test]
+    fn superset_time_filters_and_grains() {
+        assert_eq!(
+            t("SELECT order_date FROM orders WHERE order_date >= TO_DATE('2024-01-04', 'YYYY-MM-DD') AND order_date < TO_DATE('2024-01-06', 'YYYY-MM-DD')"),
+            "SELECT order_date FROM orders WHERE order_date >= DATE '2024-01-04' AND order_date < DATE '2024-01-06'"
+        );
+        assert_eq!(
+            t("SELECT ts FROM clicks WHERE ts >= TO_TIMESTAMP('2000-01-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US')"),
+            "SELECT ts FROM clicks WHERE ts >= TIMESTAMP '2000-01-01 00:00:00.000000'"
+        );
+        assert_eq!(
+            t("SELECT DATE_TRUNC('HOUR', ts) + INTERVAL '5 minutes' * FLOOR(EXTRACT(MINUTE FROM ts) / 5) FROM clicks"),
+            "SELECT FLOOR(ts TO HOUR) + INTERVAL '0 00:05:00.000' DAY (1) TO SECOND (3) * FLOOR(EXTRACT(MINUTE FROM ts) / 5) FROM clicks"
+        );
+        assert_eq!(t("SELECT now() - '7 days'::interval"), "SELECT now() - INTERVAL '7 00:00:00.000' DAY (1) TO SECOND (3)");
+        assert_eq!(t("SELECT ts FROM t WHERE ts > now() - INTERVAL '1' DAY"), "SELECT ts FROM t WHERE ts > now() - INTERVAL '1' DAY");
+        assert_eq!(to_flink("SELECT INTERVAL '1 mon 2 days'").unwrap_err().sqlstate.0, "0A000");
+        assert_eq!(to_flink("SELECT to_char(ts, 'Month') FROM t").unwrap_err().sqlstate.0, "0A000");
+    }
+
+    #[test]
+    fn flink_reserved_names_are_quoted() {
+        assert_eq!(t("SELECT COUNT(*) AS count FROM orders"), "SELECT COUNT(*) AS `count` FROM orders");
+        assert_eq!(
+            t("SELECT value, t.year, SUM(amount) AS sum FROM (SELECT 1 AS value, 2024 AS year, 3 AS amount) AS t GROUP BY value, t.year ORDER BY count(*)"),
+            "SELECT `value`, t.`year`, SUM(amount) AS `sum` FROM (SELECT 1 AS `value`, 2024 AS `year`, 3 AS amount) AS t GROUP BY `value`, t.`year` ORDER BY count(*)"
+        );
+        assert_eq!(t("SELECT x FROM (VALUES (1)) AS v(user)"), "SELECT x FROM (VALUES (1)) AS v (`user`)");
+        assert_eq!(t("WITH value AS (SELECT 1 AS a) SELECT a FROM value"), "WITH `value` AS (SELECT 1 AS a) SELECT a FROM `value`");
+        // Names that are not reserved, functions and quoted names stay.
+        assert_eq!(t("SELECT customer, count(*) FROM orders GROUP BY customer"), "SELECT customer, count(*) FROM orders GROUP BY customer");
+        assert_eq!(t("SELECT `value` FROM t"), "SELECT `value` FROM t");
+    }
+
+    #[test]
+    fn grafana_time_filter() {
+        assert_eq!(
+            t("SELECT ts FROM t WHERE ts BETWEEN '2024-01-01T00:00:00Z' AND '2024-01-02T00:00:00.5Z'"),
+            "SELECT ts FROM t WHERE ts BETWEEN TIMESTAMP '2024-01-01 00:00:00' AND TIMESTAMP '2024-01-02 00:00:00.500'"
+        );
+        assert_eq!(t("SELECT ts FROM t WHERE ts >= '2024-01-01T00:00:00Z'"), "SELECT ts FROM t WHERE ts >= TIMESTAMP '2024-01-01 00:00:00'");
+        // `$__timeGroup(ts, '5m')` runs as it is (Flink has EXTRACT(EPOCH)); `time` is reserved.
+        assert_eq!(t("SELECT floor(extract(epoch from ts)/300)*300 AS time FROM t"), "SELECT FLOOR(EXTRACT(EPOCH FROM ts) / 300) * 300 AS `time` FROM t");
+        // Other strings and offsets stay.
+        assert_eq!(t("SELECT a FROM t WHERE a > '2024-01-01'"), "SELECT a FROM t WHERE a > '2024-01-01'");
+        assert_eq!(t("SELECT a FROM t WHERE a > '2024-01-01T00:00:00+02:00'"), "SELECT a FROM t WHERE a > '2024-01-01T00:00:00+02:00'");
     }
 
     #[test]
