@@ -133,3 +133,52 @@ async fn unnamed_columns_get_postgres_names() {
     assert_eq!(names, ["EXPR$0", "mine"], "native Flink SQL keeps Flink's names");
     assert_eq!(column_names(&client, &format!("SELECT coalesce(a, 0), 1 FROM {values}")).await, ["coalesce", "?column?"]);
 }
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn dashboard_time_queries_answer_as_postgres() {
+    let client = connect().await;
+    let dates = "(VALUES (DATE '2024-01-03'), (DATE '2024-01-04'), (DATE '2024-01-05'), (DATE '2024-01-06')) AS t(d)";
+    let stamps = "(VALUES (TIMESTAMP '2024-01-04 10:17:47.123456'), (TIMESTAMP '2024-01-04 10:03:00'), (TIMESTAMP '2024-01-05 23:59:59')) AS t(ts)";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        // Superset's time-range filters (Flink alone answers 0 rows and NULL).
+        (format!("SELECT COUNT(*) AS count FROM {dates} WHERE d >= TO_DATE('2024-01-04', 'YYYY-MM-DD') AND d < TO_DATE('2024-01-06', 'YYYY-MM-DD')"), vec!["2"]),
+        (format!("SELECT COUNT(*) AS count FROM {stamps} WHERE ts >= TO_TIMESTAMP('2024-01-04 10:17:47.123456', 'YYYY-MM-DD HH24:MI:SS.US')"), vec!["2"]),
+        ("SELECT TO_DATE('2024-01-04', 'YYYY-MM-DD'), TO_TIMESTAMP('2000-01-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US') IS NOT NULL".into(), vec!["2024-01-04|t"]),
+        // Superset's 5-minute and 30-second grains.
+        (
+            format!("SELECT DATE_TRUNC('HOUR', ts) + INTERVAL '5 minutes' * FLOOR(EXTRACT(MINUTE FROM ts) / 5) AS bucket FROM {stamps} ORDER BY bucket"),
+            vec!["2024-01-04 10:00:00", "2024-01-04 10:15:00", "2024-01-05 23:55:00"],
+        ),
+        (
+            format!("SELECT DATE_TRUNC('minute', ts) + INTERVAL '30 seconds' * FLOOR(EXTRACT(SECOND FROM ts) / 30) AS bucket FROM {stamps} ORDER BY bucket"),
+            vec!["2024-01-04 10:03:00", "2024-01-04 10:17:30", "2024-01-05 23:59:30"],
+        ),
+        // Interval literals and arithmetic.
+        (
+            "SELECT TIMESTAMP '2024-01-31 10:00:00' + INTERVAL '1 mon', TIMESTAMP '2024-01-04 10:00:00' - '1 day 2 hours'::interval, TIMESTAMP '2024-01-04 10:00:00' + INTERVAL '90 seconds'".into(),
+            vec!["2024-02-29 10:00:00|2024-01-03 08:00:00|2024-01-04 10:01:30"],
+        ),
+        // to_char.
+        (
+            format!("SELECT to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US'), to_char(ts, 'Dy, DD Mon YYYY HH12:MI AM'), to_char(ts, 'FMMonth FMDD \"Q\"Q') FROM {stamps} ORDER BY ts LIMIT 1"),
+            vec!["2024-01-04 10:03:00.000000|Thu, 04 Jan 2024 10:03 AM|January 4 Q1"],
+        ),
+        ("SELECT to_timestamp(1704067200)".into(), vec!["2024-01-01 00:00:00+00"]),
+        // Names Flink reserves, as Superset's default metric and BI aliases use them.
+        (format!("SELECT d AS value, COUNT(*) AS count FROM {dates} GROUP BY d ORDER BY count DESC, value LIMIT 1"), vec!["2024-01-03|1"]),
+        // Grafana's $__timeFilter.
+        (format!("SELECT COUNT(*) FROM {stamps} WHERE ts BETWEEN '2024-01-04T10:00:00Z' AND '2024-01-04T23:00:00Z'"), vec!["2"]),
+    ];
+    for (sql, expected) in &cases {
+        assert_eq!(rows(&client, sql).await, *expected, "{sql}");
+    }
+    for (sql, code) in [
+        ("SELECT TO_DATE('2024-02-30', 'YYYY-MM-DD')", "22008"),
+        ("SELECT to_char(TIMESTAMP '2024-01-04 10:00:00', 'Month')", "0A000"),
+        ("SELECT TIMESTAMP '2024-01-04 10:00:00' + INTERVAL '1 mon 2 days'", "0A000"),
+    ] {
+        let err = client.simple_query(sql).await.expect_err(sql);
+        assert_eq!(err.code().map(|c| c.code()), Some(code), "{sql}: {err:?}");
+    }
+}
