@@ -101,4 +101,6 @@ reap_jobs
 
 cd "$FW_ROOT"
 python3 "$CONF/report.py" "$OUT" $UPDATE || fw_die "conformance regressions (see above); results in $OUT"
+# Apache Superset 6.1 in-process through its REST API, on the same gateway (conformance/superset/).
+FW_SUPERSET_RUN="$OUT/superset" "$CONF/superset/run.sh" || fw_die "Superset conformance failed; results in $OUT/superset"
 fw_log "conformance: ok (docs/compatibility.md regenerated)"

@@ -52,7 +52,12 @@ impl OpenError {
 /// Per-connection state that outlives single statements.
 #[derive(Debug)]
 pub struct ClientSession {
-    gateway: GatewaySession,
+    /// The gateway session, opened when the first statement needs Flink: catalog queries and
+    /// PostgreSQL session commands never do, so connection-per-call clients (Superset,
+    /// Metabase's sync) never wait for Flink. The guard counts it as active in `SHOW CLUSTERS`.
+    gateway: tokio::sync::OnceCell<(GatewaySession, ActiveGuard)>,
+    /// What the client asked for at startup (to open the gateway session later).
+    request: ConnectRequest,
     /// The client's PostgreSQL parameters (`SET`/`SHOW`), see [`crate::local::Settings`].
     settings: std::sync::Mutex<crate::local::Settings>,
     /// The cluster and (cluster, environment) slot the connection was routed to; `None` for a
@@ -71,8 +76,6 @@ pub struct Route {
     pub clusters: Arc<Clusters>,
     pub cluster: Arc<Cluster>,
     pub slot: Arc<Slot>,
-    /// Keeps the session counted as active in `SHOW CLUSTERS`.
-    _active: ActiveGuard,
 }
 
 /// What a client asked for at startup.
@@ -101,41 +104,82 @@ impl ConnectRequest {
 
 impl ClientSession {
     /// Opens the session of a new client through the cluster registry: routes it to a cluster
-    /// and environment, takes a pre-warmed session from the pool (or opens and initializes one),
-    /// and makes the startup `database` (a Flink catalog) current.
+    /// and environment and checks the startup `database` (a Flink catalog). The gateway session
+    /// (pre-warmed from the pool, or opened and initialized) is taken at the first statement
+    /// that needs Flink, except when the startup can only be judged by the gateway: no
+    /// metadata snapshot yet, a broken environment, or a database the snapshot does not know.
     pub async fn connect(
         clusters: &Arc<Clusters>,
         request: &ConnectRequest,
     ) -> Result<Self, OpenError> {
         let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
         cluster.check_available()?;
-        let (gateway, active) = match slot.acquire(&request.session_name).await {
-            Ok(pair) => pair,
-            Err(AcquireError::Gateway(e)) => {
-                cluster.observe(&e);
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let settings = crate::local::Settings::default();
-        let route = Route { clusters: clusters.clone(), cluster, slot, _active: active };
         let session = Self {
-            gateway,
-            settings: std::sync::Mutex::new(settings),
-            route: Some(route),
+            gateway: tokio::sync::OnceCell::new(),
+            request: request.clone(),
+            settings: std::sync::Mutex::new(crate::local::Settings::default()),
+            route: Some(Route { clusters: clusters.clone(), cluster, slot }),
             pg_catalog: Default::default(),
             runtime_mode: Default::default(),
         };
-        if let Some(database) = &request.database {
-            session.use_startup_catalog(database, &request.user).await?;
+        if session.gateway_decides_startup() {
+            session.open_gateway().await?;
         }
         Ok(session)
+    }
+
+    /// Whether only the gateway can tell if this startup succeeds.
+    fn gateway_decides_startup(&self) -> bool {
+        let Some(route) = &self.route else { return true };
+        if route.slot.broken().is_some() {
+            return true;
+        }
+        let Some(snapshot) = self.snapshot() else { return true };
+        match &self.request.database {
+            None => false,
+            Some(database) => snapshot.catalog(database).is_none() && *database != self.request.user,
+        }
+    }
+
+    /// The gateway session, opened on first use: from the slot's pool (or a new one with the
+    /// environment applied), with the startup catalog and the search path in force.
+    async fn open_gateway(&self) -> Result<&GatewaySession, OpenError> {
+        let (gateway, _) = self
+            .gateway
+            .get_or_try_init(|| async {
+                let route = self.route.as_ref().ok_or_else(|| OpenError::Unavailable("no cluster".into()))?;
+                let (gateway, active) = match route.slot.acquire(&self.request.session_name).await {
+                    Ok(pair) => pair,
+                    Err(AcquireError::Gateway(e)) => {
+                        route.cluster.observe(&e);
+                        return Err(OpenError::Gateway(e));
+                    }
+                    Err(e) => return Err(OpenError::from(e)),
+                };
+                tracing::debug!(session = %gateway.handle(), user = %self.request.user, "gateway session taken");
+                if let Some(database) = &self.request.database {
+                    self.use_startup_catalog(&gateway, database).await?;
+                }
+                let path = self.settings().search_path();
+                if path.iter().any(|s| !is_default_schema(s)) {
+                    self.apply_search_path(&gateway, &path).await.map_err(|e| OpenError::Unavailable(e.to_string()))?;
+                }
+                Ok((gateway, active))
+            })
+            .await?;
+        Ok(gateway)
+    }
+
+    /// The gateway session for a statement that needs Flink.
+    async fn gateway(&self) -> Result<&GatewaySession, ResultError> {
+        self.open_gateway().await.map_err(|e| ResultError::Open(Box::new(e)))
     }
 
     /// `USE CATALOG` for the startup `database`. A database the cluster does not have fails
     /// with 3D000 naming the valid ones, except the user's own name, which libpq-based clients
     /// send when no database is given: that one means "the default catalog".
-    async fn use_startup_catalog(&self, database: &str, user: &str) -> Result<(), OpenError> {
+    async fn use_startup_catalog(&self, gateway: &GatewaySession, database: &str) -> Result<(), OpenError> {
+        let user = &self.request.user;
         let snapshot = self.snapshot();
         let known = snapshot.as_ref().map(|s| s.catalog(database).map(|c| c.name.clone()));
         let catalog = match known {
@@ -148,12 +192,12 @@ impl ClientSession {
             return Ok(());
         }
         let sql = format!("USE CATALOG {}", crate::config::quote_ident(&catalog));
-        match self.gateway.query_text(&sql).await {
+        match gateway.query_text(&sql).await {
             Ok(_) => Ok(()),
             Err(e) if crate::catalog::loader::is_session_failure(&e) => Err(e.into()),
             Err(_) if database == user => Ok(()),
             Err(_) => {
-                let valid = match self.gateway.query_text("SHOW CATALOGS").await {
+                let valid = match gateway.query_text("SHOW CATALOGS").await {
                     Ok(rows) => rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
                     Err(_) => snapshot.map(|s| s.catalog_names().iter().map(|n| n.to_string()).collect()).unwrap_or_default(),
                 };
@@ -218,14 +262,21 @@ impl ClientSession {
     /// that is one becomes the Flink current database (`USE`). Schemas that are not (`public`,
     /// `pg_catalog`, `$user`) are skipped, like PostgreSQL skips missing ones.
     pub async fn set_search_path(&self, schemas: &[String]) -> Result<(), ResultError> {
-        tracing::debug!(session = %self.gateway.handle(), ?schemas, "search_path changed");
-        let catalog = self.gateway.query_text("SHOW CURRENT CATALOG").await?;
+        // Before the gateway session is open there is nothing to change: it is opened with the
+        // search path in force.
+        let Some((gateway, _)) = self.gateway.get() else { return Ok(()) };
+        self.apply_search_path(gateway, schemas).await
+    }
+
+    async fn apply_search_path(&self, gateway: &GatewaySession, schemas: &[String]) -> Result<(), ResultError> {
+        tracing::debug!(session = %gateway.handle(), ?schemas, "search_path changed");
+        let catalog = gateway.query_text("SHOW CURRENT CATALOG").await?;
         let catalog = catalog.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default();
         let known = self.snapshot().and_then(|s| {
             s.catalog(&catalog).map(|c| c.databases.iter().map(|d| d.name.clone()).collect::<Vec<_>>())
         });
         for schema in schemas {
-            if schema.starts_with('$') || schema.eq_ignore_ascii_case("pg_catalog") || schema.eq_ignore_ascii_case("information_schema") {
+            if is_default_schema(schema) {
                 continue;
             }
             // Known databases from the snapshot; for a catalog the snapshot lacks, try each.
@@ -237,7 +288,7 @@ impl ClientSession {
                 None => schema.clone(),
             };
             let sql = format!("USE {}", crate::config::quote_ident(&name));
-            match self.gateway.query_text(&sql).await {
+            match gateway.query_text(&sql).await {
                 Ok(_) => return Ok(()),
                 Err(e) if crate::catalog::loader::is_session_failure(&e) => return Err(e.into()),
                 Err(_) => continue,
@@ -251,14 +302,14 @@ impl ClientSession {
         &self.pg_catalog
     }
 
-    /// The gateway session handle (for logs).
+    /// The gateway session handle (for logs); `-` until the session is opened.
     pub fn handle(&self) -> &str {
-        self.gateway.handle()
+        self.gateway.get().map_or("-", |(g, _)| g.handle())
     }
 
     /// Runs one Flink statement and returns its rows or its completion.
     pub async fn run(&self, sql: &str, kind: &StatementKind) -> Result<Outcome, ResultError> {
-        tracing::debug!(session = %self.gateway.handle(), ?kind, sql, "executing");
+        tracing::debug!(session = %self.handle(), ?kind, sql, "executing");
         if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
             return self.show_clusters();
         }
@@ -278,7 +329,7 @@ impl ClientSession {
             StatementKind::Query => (crate::dialect::to_flink(sql)?, crate::dialect::names::ResultNames::of(sql)),
             _ => (std::borrow::Cow::Borrowed(sql), None),
         };
-        let outcome = self.gateway.execute(&flink_sql, BTreeMap::new()).await.map_err(ResultError::from);
+        let outcome = self.gateway().await?.execute(&flink_sql, BTreeMap::new()).await.map_err(ResultError::from);
         let mut outcome = match outcome {
             Ok(operation) => RowSet::start(operation).await,
             Err(e) => Err(e),
@@ -319,7 +370,7 @@ impl ClientSession {
             }
             let literal = |s: &str| flinkwire_protocol::params::string_literal(s).map_err(|e| ResultError::Convert(e.to_string()));
             let set = format!("SET {} = {}", literal(key)?, literal(value)?);
-            self.gateway.query_text(&set).await?;
+            self.gateway().await?.query_text(&set).await?;
         }
         Ok(())
     }
@@ -331,10 +382,14 @@ impl ClientSession {
         if let Some(mode) = *self.runtime_mode.lock().unwrap_or_else(|p| p.into_inner()) {
             return mode;
         }
-        let mode = match self.gateway.configuration().await {
+        let configuration = match self.gateway().await {
+            Ok(gateway) => gateway.configuration().await.map_err(ResultError::from),
+            Err(e) => Err(e),
+        };
+        let mode = match configuration {
             Ok(configuration) => RuntimeMode::of(configuration.iter()),
             Err(e) => {
-                tracing::warn!(session = %self.gateway.handle(), error = %e, "could not read the session configuration");
+                tracing::warn!(session = %self.handle(), error = %e, "could not read the session configuration");
                 let configured = self.route.as_ref().map(|r| r.slot.session_properties().clone()).unwrap_or_default();
                 return RuntimeMode::of(configured.iter());
             }
@@ -343,10 +398,21 @@ impl ClientSession {
         mode
     }
 
-    /// Closes the gateway session and waits for the gateway to confirm.
+    /// Closes the gateway session (if one was opened) and waits for the gateway to confirm.
     pub async fn close(self) -> Result<(), BackendError> {
-        self.gateway.close().await
+        match self.gateway.into_inner() {
+            Some((gateway, _active)) => gateway.close().await,
+            None => Ok(()),
+        }
     }
+}
+
+/// Search-path entries that are not Flink databases (PostgreSQL's defaults and system schemas).
+fn is_default_schema(schema: &str) -> bool {
+    schema.starts_with('$')
+        || schema.eq_ignore_ascii_case("public")
+        || schema.eq_ignore_ascii_case("pg_catalog")
+        || schema.eq_ignore_ascii_case("information_schema")
 }
 
 /// Whether a command tag is DDL that can change the metadata snapshot.

@@ -224,3 +224,40 @@ async fn pool_hands_out_initialized_sessions_and_snapshot_is_loaded() {
     assert_eq!(totals.kind, TableKind::View);
     assert!(snapshot.functions.iter().any(|f| f.name.eq_ignore_ascii_case("upper")));
 }
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn metadata_connections_do_not_wait_for_flink() {
+    // No pool: every gateway session would have to be opened (and its environment run) first.
+    let (addr, ctx) = start(test_config(0)).await;
+    let a = ctx.clusters.get("a").unwrap().clone();
+    let key = SnapshotKey::new("a", Some("sales"));
+    eventually("the snapshot of a/sales", || ctx.clusters.snapshots.get(&key).is_some()).await;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let client = connect(addr, "bob", "").await;
+        // Session commands and catalog queries: answered without a gateway session.
+        client.batch_execute("SET application_name = 'superset'").await.unwrap();
+        assert_eq!(first(&client, "SHOW application_name").await, "superset");
+        let databases = rows(&client, "SELECT datname FROM pg_catalog.pg_database WHERE datname = 'mem'").await;
+        assert_eq!(databases.len(), 1, "{databases:?}");
+        assert_eq!(a.active_sessions(), 0, "a catalog-only connection took a gateway session");
+        slowest = slowest.max(started.elapsed());
+        drop(client);
+    }
+    eprintln!("connect + SET + SHOW + pg_database query without a pool, slowest of 5: {slowest:?}");
+    // The first Flink statement opens it, with the startup catalog and search path in force.
+    let client = connect(addr, "bob", "dbname=mem").await;
+    client.batch_execute("SET search_path = sales").await.unwrap();
+    assert_eq!(a.active_sessions(), 0);
+    assert_eq!(first(&client, "SHOW CURRENT CATALOG").await, "mem");
+    assert_eq!(first(&client, "SHOW CURRENT DATABASE").await, "sales");
+    assert_eq!(first(&client, "SELECT count(*) FROM orders").await, "3");
+    assert_eq!(a.active_sessions(), 1);
+    // A database the snapshot does not know is still refused at connect.
+    let err = try_connect(addr, "bob", "dbname=nope").await.err().unwrap();
+    assert_eq!(err.code(), Some(&SqlState::INVALID_CATALOG_NAME));
+    drop(client);
+    eventually("the session released", || a.active_sessions() == 0).await;
+}

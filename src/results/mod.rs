@@ -60,6 +60,9 @@ pub enum ResultError {
     /// flinkwire did not send the statement: Flink would not answer it as PostgreSQL does.
     #[error(transparent)]
     Refused(#[from] crate::dialect::Refusal),
+    /// The client's gateway session, opened at its first Flink statement, could not be opened.
+    #[error(transparent)]
+    Open(Box<crate::session::OpenError>),
 }
 
 impl ResultError {
@@ -71,6 +74,7 @@ impl ResultError {
             Self::NotAppendOnly { .. } => SqlState::FEATURE_NOT_SUPPORTED,
             Self::Cancelled | Self::Timeout => SqlState::QUERY_CANCELED,
             Self::Refused(refusal) => refusal.sqlstate,
+            Self::Open(e) => e.sqlstate(),
         }
     }
 
