@@ -9,10 +9,12 @@
 //!
 //! Mapping: the session's current Flink catalog is the PostgreSQL database (other catalogs are
 //! listed in `pg_database` only), each of its Flink databases a schema, each table or view a
-//! relation.
+//! relation. Their OIDs come from their names ([`oids`]), so they are the same in every
+//! connection.
 
 pub(crate) mod functions;
 mod objects;
+mod oids;
 mod route;
 mod rules;
 mod session;
@@ -215,13 +217,17 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
         .map_err(|e| CatalogError::Query(e.to_string()))?;
     let catalog = ctx.catalog(&catalog_name).ok_or_else(|| CatalogError::Query(format!("catalog {catalog_name} is missing")))?;
     let crate_pg_catalog = catalog.schema("pg_catalog").ok_or_else(|| CatalogError::Query("pg_catalog is missing".into()))?;
-    let view = Arc::new(tables::CatalogView::new(snapshot, &catalog_name, &crate_pg_catalog, &ctx.state()).await.map_err(internal)?);
+    let datafusion_information_schema: Arc<dyn SchemaProvider> =
+        Arc::new(datafusion::catalog::information_schema::InformationSchemaProvider::new(ctx.state().catalog_list().clone()));
+    let listed = [
+        ("pg_catalog", crate_pg_catalog.table_names()),
+        ("information_schema", tables::information_schema_names(datafusion_information_schema.as_ref())),
+    ];
+    let system = tables::system_relations(&crate_pg_catalog, &ctx.state(), &listed).await.map_err(internal)?;
+    let view = Arc::new(tables::CatalogView::new(snapshot, &catalog_name, &system).map_err(internal)?);
     let pg_catalog: Arc<dyn SchemaProvider> = Arc::new(tables::PgCatalog { inner: crate_pg_catalog, view: view.clone() });
     catalog.register_schema("pg_catalog", pg_catalog).map_err(internal)?;
-    let information_schema = tables::InformationSchema {
-        inner: Arc::new(datafusion::catalog::information_schema::InformationSchemaProvider::new(ctx.state().catalog_list().clone())),
-        view: view.clone(),
-    };
+    let information_schema = tables::InformationSchema { inner: datafusion_information_schema, view: view.clone() };
     catalog.register_schema("information_schema", Arc::new(information_schema)).map_err(internal)?;
     functions::register_static_functions(&ctx, snapshot);
     objects::register(&ctx, Arc::new(objects::Objects::new(view)));

@@ -1,8 +1,8 @@
 //! The functions that describe one catalog object by OID: `obj_description()`,
 //! `col_description()`, `pg_get_indexdef()`, `pg_get_constraintdef()`, `pg_get_viewdef()`.
 //!
-//! They answer from the [`CatalogView`] (built once per context): table OIDs are
-//! datafusion-pg-catalog's, index and constraint OIDs flinkwire's own.
+//! They answer from the [`CatalogView`] (built once per context), by the stable OIDs of
+//! `oids.rs`.
 
 use std::sync::Arc;
 
@@ -13,38 +13,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, Sca
 use datafusion::prelude::SessionContext;
 
 use super::functions::per_row;
-use super::tables::{CatalogView, Relation, CONSTRAINT_OID_OFFSET};
-
-/// The fixed OIDs of PostgreSQL's system catalogs (`pg_description.classoid`,
-/// `pg_depend.classid`…).
-const SYSTEM_CATALOG_OIDS: [(&str, i64); 26] = [
-    ("pg_class", 1259),
-    ("pg_attribute", 1249),
-    ("pg_proc", 1255),
-    ("pg_type", 1247),
-    ("pg_namespace", 2615),
-    ("pg_constraint", 2606),
-    ("pg_index", 2610),
-    ("pg_database", 1262),
-    ("pg_description", 2609),
-    ("pg_am", 2601),
-    ("pg_trigger", 2620),
-    ("pg_rewrite", 2618),
-    ("pg_authid", 1260),
-    ("pg_collation", 3456),
-    ("pg_extension", 3079),
-    ("pg_attrdef", 2604),
-    ("pg_inherits", 2611),
-    ("pg_depend", 2608),
-    ("pg_operator", 2617),
-    ("pg_tablespace", 1213),
-    ("pg_sequence", 2224),
-    ("pg_enum", 3501),
-    ("pg_range", 3541),
-    ("pg_language", 2612),
-    ("pg_cast", 2605),
-    ("pg_policy", 3256),
-];
+use super::tables::{CatalogView, Relation};
 
 /// The current catalog's objects.
 #[derive(Debug)]
@@ -57,9 +26,8 @@ impl Objects {
         Self { view }
     }
 
-    /// `name::regclass`: the OID of `[schema.]relation` (unqualified: in `current_schema`, or a
-    /// system catalog, which have fixed OIDs), quoted parts as PostgreSQL parses them; a number
-    /// is an OID already.
+    /// `name::regclass`: the OID of `[schema.]relation` (unqualified: in `current_schema`, or in
+    /// `pg_catalog`), quoted parts as PostgreSQL parses them; a number is an OID already.
     fn regclass(&self, name: &str, current_schema: &str) -> Option<i64> {
         if let Ok(oid) = name.trim().parse() {
             return Some(oid);
@@ -70,10 +38,8 @@ impl Objects {
             [schema, relation] => (Some(schema.as_str()), relation),
             _ => return None,
         };
-        let system = SYSTEM_CATALOG_OIDS.iter().find(|(n, _)| n == relation).map(|(_, oid)| *oid);
         match schema {
-            None => self.view.oid_of(current_schema, relation).or(system),
-            Some("pg_catalog") => system,
+            None => self.view.oid_of(current_schema, relation).or_else(|| self.view.oid_of("pg_catalog", relation)),
             Some(schema) => self.view.oid_of(schema, relation),
         }
     }
@@ -103,7 +69,7 @@ impl Objects {
                 }
             }
             Kind::ConstraintDef => {
-                let r = self.view.indexed(oid - CONSTRAINT_OID_OFFSET)?;
+                let r = self.view.constrained(oid)?;
                 Some(format!("PRIMARY KEY ({})", key_list(r)))
             }
             Kind::ViewDef => self.view.relation(oid)?.table.view_query.clone(),

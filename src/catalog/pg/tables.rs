@@ -13,7 +13,8 @@
 //!
 //! Each is computed when a query scans it, from the [`CatalogView`] (the snapshot's relations
 //! with their OIDs, built once per context) and the crate's own table for the rows flinkwire
-//! does not own.
+//! does not own. The crate's `pg_class`, `pg_attribute`, `pg_namespace` and `pg_database` rows
+//! get flinkwire's stable OIDs (`oids.rs`) in place of the crate's per-context ones.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,17 +31,26 @@ use datafusion::physical_plan::ExecutionPlan;
 use flinkwire_protocol::logical_type::{DataType, LogicalType};
 use flinkwire_protocol::pg_types::pg_type;
 
+use super::oids::{has_primary_key_index, ObjectKey, Oids, SystemRelation, SYSTEM_SCHEMAS};
 use crate::catalog::snapshot::{MetadataSnapshot, TableKind, TableMeta};
 
-/// A table of the current catalog with the OIDs clients see: its own and its schema's (the
-/// crate's), and its primary-key index's (flinkwire's, if it has a key).
+/// A table of the current catalog with the OIDs clients see (`oids.rs`): its own, its schema's,
+/// and its primary key's if it has one.
 #[derive(Debug)]
 pub struct Relation {
     pub schema: String,
     pub table: TableMeta,
-    pub oid: Option<i64>,
-    pub namespace_oid: Option<i64>,
-    pub index_oid: Option<i64>,
+    pub oid: i64,
+    pub namespace_oid: i64,
+    pub pkey_oids: Option<PkeyOids>,
+}
+
+/// The OIDs of a table's primary key: its index (`pg_class`, `pg_index.indexrelid`) and its
+/// constraint (`pg_constraint.oid`).
+#[derive(Debug, Clone, Copy)]
+pub struct PkeyOids {
+    pub index: i64,
+    pub constraint: i64,
 }
 
 impl Relation {
@@ -60,56 +70,69 @@ impl Relation {
 /// The OID of `pg_class` itself (`pg_description.classoid` of relations and their columns).
 const PG_CLASS_OID: i64 = 1259;
 
-/// First OID of the primary-key indexes (above the crate's counter, which starts at 16384).
-const INDEX_OID_BASE: i64 = 1_000_000;
-/// `pg_constraint.oid` = index OID + this.
-pub(super) const CONSTRAINT_OID_OFFSET: i64 = 500_000;
-
 /// The current catalog as the emulation shows it, shared by its tables and functions (built
 /// once per context).
 #[derive(Debug)]
 pub struct CatalogView {
     /// The current Flink catalog (the PostgreSQL database).
     pub catalog: String,
-    /// Every Flink catalog (the databases of pg_database).
-    pub catalogs: Vec<String>,
     pub relations: Vec<Relation>,
-    /// Every relation of the crate's `pg_class` (system catalogs too): `(schema, name)` → OID.
+    /// Every Flink catalog (the databases of pg_database) → OID.
+    databases: HashMap<String, i64>,
+    /// The schemas of the current catalog and the system ones → OID.
+    namespaces: HashMap<String, i64>,
+    /// Every relation, system ones too: `(schema, name)` → OID.
     by_name: HashMap<(String, String), i64>,
     /// Table OID → index into `relations`.
     by_oid: HashMap<i64, usize>,
     /// Primary-key index OID → index into `relations`.
     by_index: HashMap<i64, usize>,
+    /// Primary-key constraint OID → index into `relations`.
+    by_constraint: HashMap<i64, usize>,
 }
 
 impl CatalogView {
-    /// The relations of `snapshot`'s catalog `catalog` with the OIDs the crate's `pg_catalog`
-    /// gives them: its first scan of `pg_class` fixes them for the context.
-    pub async fn new(snapshot: &MetadataSnapshot, catalog: &str, crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<Self> {
-        let oids = oids(crate_pg_catalog, state).await?;
-        let mut next_index = INDEX_OID_BASE;
+    /// The relations of `snapshot`'s catalog `catalog` and the system relations `system`, with
+    /// their stable OIDs.
+    pub fn new(snapshot: &MetadataSnapshot, catalog: &str, system: &[SystemRelation]) -> Result<Self> {
+        let oids = Oids::new(snapshot, catalog, system)?;
+        let mut databases = HashMap::from([(catalog.to_owned(), oids.get(&ObjectKey::database(catalog))?)]);
+        for c in &snapshot.catalogs {
+            databases.insert(c.name.clone(), oids.get(&ObjectKey::database(&c.name))?);
+        }
+        let mut namespaces = HashMap::new();
+        let mut by_name = HashMap::new();
         let mut relations = Vec::new();
         for database in snapshot.catalog(catalog).map(|c| c.databases.as_slice()).unwrap_or_default() {
+            let namespace_oid = oids.get(&ObjectKey::schema(catalog, &database.name))?;
+            namespaces.insert(database.name.clone(), namespace_oid);
             for table in &database.tables {
-                let index_oid = (!table.primary_key.is_empty() && table.kind == TableKind::Table).then(|| {
-                    next_index += 1;
-                    next_index
-                });
-                let oids = oids.get(&(database.name.clone(), table.name.clone()));
-                relations.push(Relation {
-                    schema: database.name.clone(),
-                    table: table.clone(),
-                    oid: oids.map(|(oid, _)| *oid),
-                    namespace_oid: oids.map(|(_, ns)| *ns),
-                    index_oid,
-                });
+                let oid = oids.get(&ObjectKey::relation(catalog, &database.name, &table.name))?;
+                let pkey_oids = if has_primary_key_index(table) {
+                    Some(PkeyOids {
+                        index: oids.get(&ObjectKey::primary_key_index(catalog, &database.name, &table.name))?,
+                        constraint: oids.get(&ObjectKey::primary_key_constraint(catalog, &database.name, &table.name))?,
+                    })
+                } else {
+                    None
+                };
+                by_name.insert((database.name.clone(), table.name.clone()), oid);
+                relations.push(Relation { schema: database.name.clone(), table: table.clone(), oid, namespace_oid, pkey_oids });
             }
         }
-        let by_oid = relations.iter().enumerate().filter_map(|(i, r)| Some((r.oid?, i))).collect();
-        let by_index = relations.iter().enumerate().filter_map(|(i, r)| Some((r.index_oid?, i))).collect();
-        let catalogs = snapshot.catalogs.iter().map(|c| c.name.clone()).chain([catalog.to_owned()]).collect();
-        let by_name = oids.into_iter().map(|(name, (oid, _))| (name, oid)).collect();
-        Ok(Self { catalog: catalog.to_owned(), catalogs, relations, by_name, by_oid, by_index })
+        // System names last: the context's pg_catalog and information_schema replace Flink
+        // databases of those names.
+        for (schema, _) in SYSTEM_SCHEMAS {
+            namespaces.insert(schema.to_owned(), oids.get(&ObjectKey::system_schema(schema))?);
+        }
+        for r in system {
+            by_name.insert((r.schema.clone(), r.name.clone()), oids.get(&ObjectKey::system_relation(&r.schema, &r.name))?);
+        }
+        let by_oid = relations.iter().enumerate().map(|(i, r)| (r.oid, i)).collect();
+        let pkeys = || relations.iter().enumerate().filter_map(|(i, r)| Some((i, r.pkey_oids?)));
+        let by_index = pkeys().map(|(i, k)| (k.index, i)).collect();
+        let by_constraint = pkeys().map(|(i, k)| (k.constraint, i)).collect();
+        Ok(Self { catalog: catalog.to_owned(), relations, databases, namespaces, by_name, by_oid, by_index, by_constraint })
     }
 
     /// The table or view with this OID.
@@ -122,14 +145,29 @@ impl CatalogView {
         self.by_index.get(&index_oid).map(|&i| &self.relations[i])
     }
 
+    /// The table whose primary-key constraint has this OID.
+    pub fn constrained(&self, constraint_oid: i64) -> Option<&Relation> {
+        self.by_constraint.get(&constraint_oid).map(|&i| &self.relations[i])
+    }
+
     /// The OID of relation `name` in `schema`.
     pub fn oid_of(&self, schema: &str, name: &str) -> Option<i64> {
         self.by_name.get(&(schema.to_owned(), name.to_owned())).copied()
     }
 
-    /// The keyed tables: (relation, table OID, namespace OID, index OID).
-    fn keyed(&self) -> impl Iterator<Item = (&Relation, i64, i64, i64)> {
-        self.relations.iter().filter_map(|r| Some((r, r.oid?, r.namespace_oid?, r.index_oid?)))
+    /// The OID of schema `name`.
+    fn namespace_oid(&self, name: &str) -> Option<i64> {
+        self.namespaces.get(name).copied()
+    }
+
+    /// The OID of the database (Flink catalog) `name`.
+    fn database_oid(&self, name: &str) -> Option<i64> {
+        self.databases.get(name).copied()
+    }
+
+    /// The tables with a primary key, with its OIDs.
+    fn keyed(&self) -> impl Iterator<Item = (&Relation, PkeyOids)> {
+        self.relations.iter().filter_map(|r| Some((r, r.pkey_oids?)))
     }
 }
 
@@ -261,31 +299,89 @@ fn column_str(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
     Ok((0..strings.len()).map(|i| (!strings.is_null(i)).then(|| strings.value(i).to_owned())).collect())
 }
 
-/// `(schema, table)` → `(table OID, namespace OID)` as the crate's `pg_class` assigns them.
-async fn oids(pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<(String, String), (i64, i64)>> {
-    let missing = |t: &str| DataFusionError::Internal(format!("pg_catalog.{t} is missing"));
-    let namespaces = pg_catalog.table("pg_namespace").await?.ok_or_else(|| missing("pg_namespace"))?;
-    let classes = pg_catalog.table("pg_class").await?.ok_or_else(|| missing("pg_class"))?;
-    let mut nsp = HashMap::new();
-    for b in collect(&namespaces, state).await? {
+/// The system relations: the ones the context lists (`listed`, by schema) and PostgreSQL's
+/// whose row types the crate's static `pg_type` has, with their OIDs (`typrelid`). The latter
+/// include relations the crate does not list, which `::regclass` finds all the same, as in
+/// PostgreSQL.
+pub async fn system_relations(crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session, listed: &[(&str, Vec<String>)]) -> Result<Vec<SystemRelation>> {
+    let mut relations: Vec<SystemRelation> = listed
+        .iter()
+        .flat_map(|(schema, names)| names.iter().map(|name| SystemRelation { schema: (*schema).to_owned(), name: name.clone(), oid: None }))
+        .collect();
+    for b in scan_crate_table(crate_pg_catalog, "pg_type", state).await? {
+        let rows = column_str(&b, "typname")?.into_iter().zip(column_i64(&b, "typrelid")?).zip(column_i64(&b, "typnamespace")?);
+        for ((name, relid), namespace) in rows {
+            let schema = SYSTEM_SCHEMAS.iter().find(|(_, oid)| Some(*oid) == namespace).map(|(schema, _)| *schema);
+            if let (Some(name), Some(relid @ 1..), Some(schema)) = (name, relid, schema) {
+                relations.push(SystemRelation { schema: schema.to_owned(), name, oid: Some(relid) });
+            }
+        }
+    }
+    Ok(relations)
+}
+
+/// The rows of the crate's `pg_catalog.{name}`.
+async fn scan_crate_table(crate_pg_catalog: &Arc<dyn SchemaProvider>, name: &str, state: &dyn Session) -> Result<Vec<RecordBatch>> {
+    let table = crate_pg_catalog.table(name).await?.ok_or_else(|| DataFusionError::Internal(format!("pg_catalog.{name} is missing")))?;
+    collect(&table, state).await
+}
+
+/// The crate's namespace OIDs → schema names, as its `pg_namespace` has them in this context.
+/// The crate counts OIDs per context (see `oids.rs`), so its rows are matched to flinkwire's OIDs
+/// by name, on every scan.
+async fn crate_namespaces(crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<i64, String>> {
+    let mut names = HashMap::new();
+    for b in scan_crate_table(crate_pg_catalog, "pg_namespace", state).await? {
         for (oid, name) in column_i64(&b, "oid")?.into_iter().zip(column_str(&b, "nspname")?) {
             if let (Some(oid), Some(name)) = (oid, name) {
-                nsp.insert(oid, name);
+                names.insert(oid, name);
             }
         }
     }
-    let mut out = HashMap::new();
-    for b in collect(&classes, state).await? {
-        let rows = column_i64(&b, "oid")?.into_iter().zip(column_i64(&b, "relnamespace")?).zip(column_str(&b, "relname")?);
-        for ((oid, ns), name) in rows {
-            if let (Some(oid), Some(ns), Some(name)) = (oid, ns, name) {
-                if let Some(schema) = nsp.get(&ns) {
-                    out.insert((schema.clone(), name), (oid, ns));
-                }
+    Ok(names)
+}
+
+/// flinkwire's `(oid, relnamespace)` for each row of the crate's `pg_class` batch `b`, given
+/// the crate's namespace names (None for a relation the view does not know).
+fn class_oids(b: &RecordBatch, namespaces: &HashMap<i64, String>, view: &CatalogView) -> Result<(Vec<Option<i64>>, Vec<Option<i64>>)> {
+    let schemas = column_i64(b, "relnamespace")?.into_iter().map(|ns| ns.and_then(|ns| namespaces.get(&ns)));
+    Ok(schemas
+        .zip(column_str(b, "relname")?)
+        .map(|(schema, name)| match (schema, name) {
+            (Some(schema), Some(name)) => (view.oid_of(schema, &name), view.namespace_oid(schema)),
+            _ => (None, None),
+        })
+        .unzip())
+}
+
+/// The crate's relation OIDs → flinkwire's, as its `pg_class` has them in this context.
+async fn crate_relations(crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session, view: &CatalogView) -> Result<HashMap<i64, i64>> {
+    let namespaces = crate_namespaces(crate_pg_catalog, state).await?;
+    let mut oids = HashMap::new();
+    for b in scan_crate_table(crate_pg_catalog, "pg_class", state).await? {
+        let (ours, _) = class_oids(&b, &namespaces, view)?;
+        for (theirs, ours) in column_i64(&b, "oid")?.into_iter().zip(ours) {
+            if let (Some(theirs), Some(ours)) = (theirs, ours) {
+                oids.insert(theirs, ours);
             }
         }
     }
-    Ok(out)
+    Ok(oids)
+}
+
+/// `b` with flinkwire's OIDs in the named `columns`, without the rows that have none. Those
+/// rows would keep the crate's counter values, which can be another object's OID. There are
+/// none today: the view knows every schema and relation the context registers.
+fn with_oids(b: &RecordBatch, columns: &[(&str, &[Option<i64>])]) -> Result<RecordBatch> {
+    let schema = b.schema();
+    let mut arrays = b.columns().to_vec();
+    for (name, oids) in columns {
+        let i = schema.index_of(name)?;
+        let array: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from(oids.to_vec()));
+        arrays[i] = cast(&array, schema.field(i).data_type())?;
+    }
+    let known: BooleanArray = (0..b.num_rows()).map(|row| Some(columns.iter().all(|(_, oids)| oids[row].is_some()))).collect();
+    Ok(filter_record_batch(&RecordBatch::try_new(schema, arrays)?, &known)?)
 }
 
 /// Which table is patched.
@@ -296,9 +392,9 @@ enum Kind {
     PgIndex,
     PgConstraint,
     PgDescription,
-    /// The crate's rows with `nspacl` as an array.
+    /// The crate's rows with `nspacl` as an array and stable OIDs.
     PgNamespace,
-    /// The crate's rows of Flink catalogs only (it adds a `postgres` database).
+    /// The crate's rows of Flink catalogs only (it adds a `postgres` database), with stable OIDs.
     PgDatabase,
     Columns,
     Views,
@@ -311,6 +407,9 @@ enum Kind {
 struct Patched {
     kind: Kind,
     base: Option<Arc<dyn TableProvider>>,
+    /// The crate's pg_catalog, whose OIDs `pg_class` and `pg_attribute` translate (pg_catalog
+    /// tables only).
+    crate_pg_catalog: Option<Arc<dyn SchemaProvider>>,
     schema: SchemaRef,
     view: Arc<CatalogView>,
 }
@@ -345,24 +444,28 @@ impl Patched {
             None => vec![],
         };
         let view = &self.view;
+        let crate_pg_catalog = || self.crate_pg_catalog.as_ref().ok_or_else(|| DataFusionError::Internal(format!("{:?} without pg_catalog", self.kind)));
         let mut out = Vec::new();
         match self.kind {
             Kind::PgClass => {
-                let indexed: std::collections::HashSet<i64> = view.keyed().map(|(_, oid, _, _)| oid).collect();
+                let indexed: std::collections::HashSet<i64> = view.keyed().map(|(r, _)| r.oid).collect();
+                let namespaces = crate_namespaces(crate_pg_catalog()?, state).await?;
                 for b in base {
+                    let (oids, relnamespaces) = class_oids(&b, &namespaces, view)?;
+                    let b = with_oids(&b, &[("oid", &oids), ("relfilenode", &oids), ("relnamespace", &relnamespaces)])?;
                     out.push(patch_classes(&b, &indexed)?);
                 }
                 let rows: Vec<Row> = view.keyed()
-                    .map(|(r, _, ns, index)| {
+                    .map(|(r, key)| {
                         Row::from([
-                            ("oid", V::Int(index)),
+                            ("oid", V::Int(key.index)),
                             ("relname", text(r.pkey_name())),
-                            ("relnamespace", V::Int(ns)),
+                            ("relnamespace", V::Int(r.namespace_oid)),
                             ("reltype", V::Int(0)),
                             ("reloftype", V::Int(0)),
                             ("relowner", V::Int(10)),
                             ("relam", V::Int(403)),
-                            ("relfilenode", V::Int(index)),
+                            ("relfilenode", V::Int(key.index)),
                             ("reltablespace", V::Int(0)),
                             ("relpages", V::Int(0)),
                             ("reltuples", V::Int(0)),
@@ -392,17 +495,19 @@ impl Patched {
             }
             Kind::PgAttribute => {
                 // Types of the crate's rows replaced by the Flink ones.
+                let relations = crate_relations(crate_pg_catalog()?, state, view).await?;
                 for b in base {
-                    out.push(patch_attributes(&b, view)?);
+                    let relids: Vec<Option<i64>> = column_i64(&b, "attrelid")?.into_iter().map(|o| relations.get(&o?).copied()).collect();
+                    out.push(patch_attributes(&with_oids(&b, &[("attrelid", &relids)])?, view)?);
                 }
                 let mut rows = Vec::new();
-                for (r, _, _, index) in view.keyed() {
+                for (r, key) in view.keyed() {
                     for (n, attnum) in r.key_attnums().into_iter().enumerate() {
                         let column = &r.table.columns[attnum as usize - 1];
                         let pg = pg_type(&column.data_type);
                         let mut row = attribute_defaults();
                         row.extend([
-                            ("attrelid", V::Int(index)),
+                            ("attrelid", V::Int(key.index)),
                             ("attname", text(column.name.clone())),
                             ("atttypid", V::Int(pg.oid as i64)),
                             ("attlen", V::Int(pg.typlen as i64)),
@@ -417,12 +522,12 @@ impl Patched {
             }
             Kind::PgIndex => {
                 let rows: Vec<Row> = view.keyed()
-                    .map(|(r, oid, _, index)| {
+                    .map(|(r, key)| {
                         let keys = r.key_attnums();
                         let zeros = vec![0; keys.len()];
                         Row::from([
-                            ("indexrelid", V::Int(index)),
-                            ("indrelid", V::Int(oid)),
+                            ("indexrelid", V::Int(key.index)),
+                            ("indrelid", V::Int(r.oid)),
                             ("indnatts", V::Int(keys.len() as i64)),
                             ("indnkeyatts", V::Int(keys.len() as i64)),
                             ("indisunique", V::Bool(true)),
@@ -447,18 +552,18 @@ impl Patched {
             }
             Kind::PgConstraint => {
                 let rows: Vec<Row> = view.keyed()
-                    .map(|(r, oid, ns, index)| {
+                    .map(|(r, key)| {
                         Row::from([
-                            ("oid", V::Int(index + CONSTRAINT_OID_OFFSET)),
+                            ("oid", V::Int(key.constraint)),
                             ("conname", text(r.pkey_name())),
-                            ("connamespace", V::Int(ns)),
+                            ("connamespace", V::Int(r.namespace_oid)),
                             ("contype", text("p")),
                             ("condeferrable", V::Bool(false)),
                             ("condeferred", V::Bool(false)),
                             ("convalidated", V::Bool(true)),
-                            ("conrelid", V::Int(oid)),
+                            ("conrelid", V::Int(r.oid)),
                             ("contypid", V::Int(0)),
-                            ("conindid", V::Int(index)),
+                            ("conindid", V::Int(key.index)),
                             ("conparentid", V::Int(0)),
                             ("confrelid", V::Int(0)),
                             ("confupdtype", text(" ")),
@@ -473,21 +578,24 @@ impl Patched {
                     .collect();
                 out.push(batch(&self.schema, &rows)?);
             }
-            Kind::PgNamespace => out.extend(base),
-            Kind::PgDatabase => {
+            Kind::PgNamespace => {
                 for b in base {
-                    let keep: BooleanArray = column_str(&b, "datname")?
-                        .iter()
-                        .map(|n| Some(n.as_deref().is_some_and(|n| view.catalogs.iter().any(|c| c == n))))
-                        .collect();
-                    out.push(filter_record_batch(&b, &keep)?);
+                    let oids: Vec<Option<i64>> = column_str(&b, "nspname")?.iter().map(|n| view.namespace_oid(n.as_deref()?)).collect();
+                    out.push(with_oids(&b, &[("oid", &oids)])?);
+                }
+            }
+            Kind::PgDatabase => {
+                // Only the Flink catalogs have OIDs: the crate's `postgres` database goes.
+                for b in base {
+                    let oids: Vec<Option<i64>> = column_str(&b, "datname")?.iter().map(|n| view.database_oid(n.as_deref()?)).collect();
+                    out.push(with_oids(&b, &[("oid", &oids)])?);
                 }
             }
             Kind::PgDescription => {
                 out.extend(base);
                 let mut rows = Vec::new();
                 for r in &view.relations {
-                    let Some(oid) = r.oid else { continue };
+                    let oid = r.oid;
                     let described = std::iter::once((0, &r.table.comment))
                         .chain(r.table.columns.iter().enumerate().map(|(i, c)| (i as i64 + 1, &c.comment)));
                     for (objsubid, comment) in described {
@@ -558,7 +666,7 @@ impl Patched {
             }
             Kind::TableConstraints | Kind::KeyColumnUsage => {
                 let mut rows = Vec::new();
-                for (r, _, _, _) in view.keyed() {
+                for (r, _) in view.keyed() {
                     let base = Row::from([
                         ("constraint_catalog", text(view.catalog.clone())),
                         ("constraint_schema", text(r.schema.clone())),
@@ -771,6 +879,7 @@ impl SchemaProvider for PgCatalog {
         Ok(Some(Arc::new(Patched {
             kind,
             base,
+            crate_pg_catalog: Some(self.inner.clone()),
             schema,
             view: self.view.clone(),
         })))
@@ -817,12 +926,21 @@ const COLUMNS_EXTRA: [&str; 21] = [
 
 const CONSTRAINT_COLUMNS: [&str; 6] = ["constraint_catalog", "constraint_schema", "constraint_name", "table_catalog", "table_schema", "table_name"];
 
+/// The relations of `information_schema` over DataFusion's `inner`: its own and the two
+/// flinkwire adds.
+pub fn information_schema_names(inner: &dyn SchemaProvider) -> Vec<String> {
+    let mut names = inner.table_names();
+    names.extend(INFORMATION_SCHEMA_ADDED.map(str::to_owned));
+    names
+}
+
+/// The `information_schema` tables DataFusion does not have.
+const INFORMATION_SCHEMA_ADDED: [&str; 2] = ["table_constraints", "key_column_usage"];
+
 #[async_trait::async_trait]
 impl SchemaProvider for InformationSchema {
     fn table_names(&self) -> Vec<String> {
-        let mut names = self.inner.table_names();
-        names.extend(["table_constraints".to_owned(), "key_column_usage".to_owned()]);
-        names
+        information_schema_names(self.inner.as_ref())
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
@@ -857,12 +975,13 @@ impl SchemaProvider for InformationSchema {
         Ok(Some(Arc::new(Patched {
             kind,
             base,
+            crate_pg_catalog: None,
             schema,
             view: self.view.clone(),
         })))
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        matches!(name.to_ascii_lowercase().as_str(), "table_constraints" | "key_column_usage") || self.inner.table_exist(name)
+        INFORMATION_SCHEMA_ADDED.contains(&name.to_ascii_lowercase().as_str()) || self.inner.table_exist(name)
     }
 }

@@ -5,6 +5,7 @@
 mod dbeaver;
 mod grafana;
 mod metabase;
+mod oids;
 mod npgsql;
 mod psqlodbc;
 mod psql_more;
