@@ -63,8 +63,9 @@ pub struct ClientSession {
     /// The cluster and (cluster, environment) slot the connection was routed to; `None` for a
     /// session opened without the cluster registry ([`ClientSession::open`]).
     route: Option<Route>,
-    /// The pg_catalog / information_schema emulation, see [`crate::catalog::pg`].
-    pg_catalog: crate::catalog::pg::Emulation,
+    /// The pg_catalog / information_schema emulation, see [`crate::catalog::pg`]: the server's,
+    /// shared by every session (one context per snapshot, not per connection).
+    pg_catalog: Arc<crate::catalog::pg::Emulation>,
     /// The gateway session's `execution.runtime-mode` as last read from the gateway; `None`
     /// until the first query needs it and again after a `SET`/`RESET` reached Flink.
     runtime_mode: std::sync::Mutex<Option<RuntimeMode>>,
@@ -119,7 +120,7 @@ impl ClientSession {
             request: request.clone(),
             settings: std::sync::Mutex::new(crate::local::Settings::default()),
             route: Some(Route { clusters: clusters.clone(), cluster, slot }),
-            pg_catalog: Default::default(),
+            pg_catalog: clusters.pg_catalog.clone(),
             runtime_mode: Default::default(),
         };
         if session.gateway_decides_startup() {

@@ -78,6 +78,8 @@ pub struct Clusters {
     env_bindings: BTreeMap<String, (Vec<String>, Vec<String>)>,
     users: BTreeMap<String, (Option<String>, Option<String>)>,
     pub snapshots: Arc<SnapshotStore>,
+    /// The pg_catalog emulation over the snapshots, shared by every client session.
+    pub pg_catalog: Arc<crate::catalog::pg::Emulation>,
     health_interval: Duration,
     snapshot_ttl: Option<Duration>,
     load_snapshots: bool,
@@ -148,6 +150,7 @@ impl Clusters {
             env_bindings,
             users,
             snapshots: Arc::new(SnapshotStore::new()),
+            pg_catalog: Arc::new(crate::catalog::pg::Emulation::new()),
             health_interval: config.pool.health_check_interval(),
             snapshot_ttl: config.pool.snapshot_ttl(),
             load_snapshots: config.pool.snapshot,

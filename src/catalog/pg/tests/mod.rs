@@ -404,3 +404,24 @@ async fn regclass_resolves_like_postgres() {
     assert_eq!(ask("default_database", sql).await, "false|false|1259|2609|16417|true");
     assert_eq!(ask("sales", sql).await, "true|true|1259|2609|16417|true");
 }
+
+#[tokio::test]
+async fn sessions_share_one_context_per_snapshot_with_their_own_schema() {
+    let emulation = Emulation::new();
+    let snapshot = Arc::new(demo_snapshot());
+    let in_sales = SessionFacts { database: "sales".into(), ..facts() };
+    for facts in [facts(), in_sales.clone(), facts(), in_sales.clone()] {
+        let answer = emulation.query(&snapshot, &facts, "SELECT current_schema()").await.unwrap();
+        assert_eq!(row_text(answer.rows[0].fields.iter()), facts.database);
+    }
+    assert_eq!(emulation.contexts(), 1, "one context for both sessions");
+    // Another user (pg_roles differs) gets its own; a replaced snapshot's context goes once no
+    // session holds the old snapshot.
+    let bob = SessionFacts { user: "bob".into(), ..facts() };
+    emulation.query(&snapshot, &bob, "SELECT rolname FROM pg_catalog.pg_roles").await.unwrap();
+    assert_eq!(emulation.contexts(), 2);
+    let replaced = Arc::new(demo_snapshot());
+    drop(snapshot);
+    emulation.query(&replaced, &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    assert_eq!(emulation.contexts(), 1, "the old snapshot's contexts were dropped");
+}
