@@ -425,3 +425,15 @@ async fn sessions_share_one_context_per_snapshot_with_their_own_schema() {
     emulation.query(&replaced, &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
     assert_eq!(emulation.contexts(), 1, "the old snapshot's contexts were dropped");
 }
+
+#[tokio::test]
+async fn a_dropped_context_is_freed() {
+    let emulation = Emulation::new();
+    let snapshot = Arc::new(demo_snapshot());
+    emulation.query(&snapshot, &facts(), "SELECT relname FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    let catalogs = emulation.catalog_list_of_first_context().expect("a context");
+    drop(snapshot);
+    // Replacing the snapshot drops the old context; nothing may keep its catalogs alive.
+    emulation.query(&Arc::new(demo_snapshot()), &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    assert!(catalogs.upgrade().is_none(), "the old context's catalog list is still alive (a reference cycle)");
+}
