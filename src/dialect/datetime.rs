@@ -27,7 +27,7 @@ use chrono::format::{parse as chrono_parse, Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime};
 use sqlparser::ast::{DataType, Expr, TimezoneInfo, TypedString, Value};
 
-use super::{call, Refusal};
+use super::{call, string_value, Refusal};
 use flinkwire_protocol::sqlstate::SqlState;
 
 /// One element of a PostgreSQL date/time template.
@@ -314,7 +314,8 @@ fn parse_constant(value: &str, template: &str, elements: &[Element]) -> Result<N
     Ok(NaiveDateTime::new(date, time))
 }
 
-fn typed_literal(data_type: DataType, value: String) -> Expr {
+/// `DATE '…'`, `TIMESTAMP '…'`.
+pub(super) fn typed_literal(data_type: DataType, value: String) -> Expr {
     Expr::TypedString(TypedString {
         data_type,
         value: Value::SingleQuotedString(value).with_empty_span(),
@@ -322,21 +323,12 @@ fn typed_literal(data_type: DataType, value: String) -> Expr {
     })
 }
 
-fn constant_text(e: &Expr) -> Option<&str> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.as_str()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
 
 /// `to_date(value, template)`.
 pub(super) fn to_date(value: &Expr, template: &Expr) -> Result<Option<Expr>, Refusal> {
-    let Some(template_text) = constant_text(template) else { return Ok(None) };
+    let Some(template_text) = string_value(template) else { return Ok(None) };
     let elements = elements(template_text)?;
-    if let Some(text) = constant_text(value) {
+    if let Some(text) = string_value(value) {
         let date: NaiveDate = parse_constant(text, template_text, &elements)?.date();
         return Ok(Some(typed_literal(DataType::Date, date.format("%Y-%m-%d").to_string())));
     }
@@ -348,9 +340,9 @@ pub(super) fn to_date(value: &Expr, template: &Expr) -> Result<Option<Expr>, Ref
 /// zone; Flink's (and this literal) is the same wall-clock TIMESTAMP, which compares with
 /// TIMESTAMP columns exactly as PostgreSQL's does.
 pub(super) fn to_timestamp(value: &Expr, template: &Expr) -> Result<Option<Expr>, Refusal> {
-    let Some(template_text) = constant_text(template) else { return Ok(None) };
+    let Some(template_text) = string_value(template) else { return Ok(None) };
     let elements = elements(template_text)?;
-    if let Some(text) = constant_text(value) {
+    if let Some(text) = string_value(value) {
         let at = parse_constant(text, template_text, &elements)?;
         return Ok(Some(typed_literal(DataType::Timestamp(None, TimezoneInfo::None), at.format("%Y-%m-%d %H:%M:%S%.6f").to_string())));
     }
@@ -379,7 +371,7 @@ pub(super) fn from_epoch(seconds: &Expr) -> Expr {
 /// `to_char(date | timestamp, template)` → `DATE_FORMAT(CAST(x AS TIMESTAMP), pattern)`.
 /// Number templates (`9`, `0`, `FM999`…) are refused.
 pub(super) fn to_char(value: &Expr, template: &Expr) -> Result<Option<Expr>, Refusal> {
-    let Some(template_text) = constant_text(template) else { return Ok(None) };
+    let Some(template_text) = string_value(template) else { return Ok(None) };
     let elements = elements(template_text).map_err(|e| {
         if template_text.contains('9') || template_text.contains('0') {
             Refusal::new(SqlState::FEATURE_NOT_SUPPORTED, format!("to_char with the number template '{template_text}' is not translated to Flink"))

@@ -279,11 +279,7 @@ fn utc_timestamp_literal(e: &Expr) -> Option<Expr> {
     let text = string_value(e)?;
     let wall = text.strip_suffix('Z').or_else(|| text.strip_suffix("+00:00"))?;
     let at = chrono::NaiveDateTime::parse_from_str(wall, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(Expr::TypedString(sqlparser::ast::TypedString {
-        data_type: DataType::Timestamp(None, TimezoneInfo::None),
-        value: Value::SingleQuotedString(at.format("%Y-%m-%d %H:%M:%S%.f").to_string()).with_empty_span(),
-        uses_odbc_syntax: false,
-    }))
+    Some(datetime::typed_literal(DataType::Timestamp(None, TimezoneInfo::None), at.format("%Y-%m-%d %H:%M:%S%.f").to_string()))
 }
 
 /// A string literal's text, as written (case kept).
@@ -341,14 +337,9 @@ fn plain_args(f: &Function) -> Option<Vec<Expr>> {
     }
 }
 
+/// A string literal's text in lower case (units and field names: `'HOUR'`, `'month'`).
 fn string_literal(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.to_ascii_lowercase()),
-            _ => None,
-        },
-        _ => None,
-    }
+    string_value(e).map(str::to_ascii_lowercase)
 }
 
 fn rewrite_function(f: &Function) -> Result<Option<Expr>, Refusal> {
