@@ -399,10 +399,15 @@ impl ClientSession {
         mode
     }
 
-    /// Closes the gateway session (if one was opened) and waits for the gateway to confirm.
+    /// Closes the gateway session (if one was opened) and waits for the gateway to confirm. The
+    /// client's place in the cluster's session limit is freed first: a session still closing on
+    /// the gateway must not keep a new client out.
     pub async fn close(self) -> Result<(), BackendError> {
         match self.gateway.into_inner() {
-            Some((gateway, _active)) => gateway.close().await,
+            Some((gateway, active)) => {
+                drop(active);
+                gateway.close().await
+            }
             None => Ok(()),
         }
     }
