@@ -29,6 +29,9 @@ struct Inner {
     forced_version: Option<ApiVersion>,
 }
 
+/// Idle HTTP connections kept open to one gateway.
+const MAX_IDLE_CONNECTIONS: usize = 16;
+
 impl GatewayClient {
     /// A client for the gateway at `base_url` (e.g. `http://127.0.0.1:8083`).
     pub fn new(
@@ -40,6 +43,9 @@ impl GatewayClient {
             .connect_timeout(Duration::from_secs(5))
             .timeout(request_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            // A burst of clients opens many connections at once; keep only a bounded number
+            // idle afterwards instead of every one of them for a minute.
+            .pool_max_idle_per_host(MAX_IDLE_CONNECTIONS)
             .build()
             .map_err(|e| BackendError::from_reqwest(base_url, e))?;
         Ok(Self {
