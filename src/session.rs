@@ -161,9 +161,10 @@ impl ClientSession {
                 if let Some(database) = &self.request.database {
                     self.use_startup_catalog(&gateway, database).await?;
                 }
+                // A search path the client set before its first Flink statement.
                 let path = self.settings().search_path();
-                if path.iter().any(|s| !is_default_schema(s)) {
-                    self.apply_search_path(&gateway, &path).await.map_err(|e| OpenError::Unavailable(e.to_string()))?;
+                if path != crate::local::Settings::default().search_path() {
+                    self.apply_search_path(&gateway, &path).await?;
                 }
                 Ok((gateway, active))
             })
@@ -266,10 +267,10 @@ impl ClientSession {
         // Before the gateway session is open there is nothing to change: it is opened with the
         // search path in force.
         let Some((gateway, _)) = self.gateway.get() else { return Ok(()) };
-        self.apply_search_path(gateway, schemas).await
+        Ok(self.apply_search_path(gateway, schemas).await?)
     }
 
-    async fn apply_search_path(&self, gateway: &GatewaySession, schemas: &[String]) -> Result<(), ResultError> {
+    async fn apply_search_path(&self, gateway: &GatewaySession, schemas: &[String]) -> Result<(), BackendError> {
         tracing::debug!(session = %gateway.handle(), ?schemas, "search_path changed");
         let catalog = gateway.query_text("SHOW CURRENT CATALOG").await?;
         let catalog = catalog.into_iter().next().and_then(|r| r.into_iter().next().flatten()).unwrap_or_default();
@@ -277,7 +278,7 @@ impl ClientSession {
             s.catalog(&catalog).map(|c| c.databases.iter().map(|d| d.name.clone()).collect::<Vec<_>>())
         });
         for schema in schemas {
-            if is_default_schema(schema) {
+            if is_system_schema(schema) {
                 continue;
             }
             // Known databases from the snapshot; for a catalog the snapshot lacks, try each.
@@ -413,12 +414,9 @@ impl ClientSession {
     }
 }
 
-/// Search-path entries that are not Flink databases (PostgreSQL's defaults and system schemas).
-fn is_default_schema(schema: &str) -> bool {
-    schema.starts_with('$')
-        || schema.eq_ignore_ascii_case("public")
-        || schema.eq_ignore_ascii_case("pg_catalog")
-        || schema.eq_ignore_ascii_case("information_schema")
+/// Search-path entries that are never Flink databases (`$user` and the system schemas).
+fn is_system_schema(schema: &str) -> bool {
+    schema.starts_with('$') || schema.eq_ignore_ascii_case("pg_catalog") || schema.eq_ignore_ascii_case("information_schema")
 }
 
 /// Whether a command tag is DDL that can change the metadata snapshot.

@@ -179,8 +179,13 @@ pub(super) fn parse(text: &str) -> Result<PgInterval, Refusal> {
     }
 }
 
+/// The Flink literal for a PostgreSQL interval string, or why there is none.
+pub(super) fn translate(text: &str) -> Result<Expr, Refusal> {
+    to_flink(parse(text)?, text)
+}
+
 /// The Flink literal for an interval.
-pub(super) fn to_flink(interval: PgInterval, text: &str) -> Result<Expr, Refusal> {
+fn to_flink(interval: PgInterval, text: &str) -> Result<Expr, Refusal> {
     match interval {
         PgInterval::Months(months) => {
             let (sign, months) = (if months < 0 { "-" } else { "" }, months.abs());
@@ -237,11 +242,11 @@ mod tests {
     use super::*;
 
     fn flink(text: &str) -> String {
-        to_flink(parse(text).unwrap(), text).unwrap().to_string()
+        translate(text).unwrap().to_string()
     }
 
     fn refused(text: &str) -> String {
-        match parse(text).and_then(|i| to_flink(i, text)) {
+        match translate(text) {
             Ok(e) => panic!("{text} was translated: {e}"),
             Err(r) => format!("{} {}", r.sqlstate.0, r.message),
         }

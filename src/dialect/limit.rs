@@ -111,7 +111,7 @@ pub(super) fn rewrite(query: &mut Query) -> Result<bool, Refusal> {
         limit = None;
         fetch = None;
         query.fetch = None;
-        if offset.as_ref().is_some_and(|o| row_count(&o.value) == Some(RowCount::Count(0))) {
+        if skip == Some(0) {
             offset = None;
         }
     }
@@ -156,12 +156,9 @@ fn row_count(expr: &Expr) -> Option<RowCount> {
         // NULL cast to anything is NULL (Describe inlines parameters as typed NULLs:
         // `CAST(NULL AS STRING)::INTEGER`).
         Expr::Cast { expr, .. } if row_count(expr) == Some(RowCount::Null) => Some(RowCount::Null),
-        Expr::Cast { expr, data_type, array: false, format: None, .. } if is_integer_type(data_type) => match expr.as_ref() {
-            Expr::Value(v) => match &v.value {
-                Value::SingleQuotedString(s) => s.trim().parse().ok().map(RowCount::Count),
-                _ => row_count(expr),
-            },
-            other => row_count(other),
+        Expr::Cast { expr, data_type, array: false, format: None, .. } if is_integer_type(data_type) => match super::string_value(expr) {
+            Some(text) => text.trim().parse().ok().map(RowCount::Count),
+            None => row_count(expr),
         },
         _ => None,
     }

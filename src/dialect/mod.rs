@@ -214,16 +214,12 @@ fn rewrite_expr(expr: &Expr) -> Result<Option<Expr>, Refusal> {
     Ok(match expr {
         // `'5 minutes'::interval`, `CAST('1 day' AS interval)`.
         Expr::Cast { expr: inner, data_type: DataType::Interval { fields: None, precision: None }, array: false, format: None, .. } => {
-            match string_value(inner) {
-                Some(text) => Some(interval::to_flink(interval::parse(text)?, text)?),
-                None => None,
-            }
+            string_value(inner).map(interval::translate).transpose()?
         }
         // `INTERVAL '5 minutes'` (PostgreSQL's free form; `INTERVAL '5' MINUTE` is Flink's already).
-        Expr::Interval(sqlparser::ast::Interval { value, leading_field: None, last_field: None, .. }) => match string_value(value) {
-            Some(text) => Some(interval::to_flink(interval::parse(text)?, text)?),
-            None => None,
-        },
+        Expr::Interval(sqlparser::ast::Interval { value, leading_field: None, last_field: None, .. }) => {
+            string_value(value).map(interval::translate).transpose()?
+        }
         Expr::Cast { kind, expr: inner, data_type, array: false, format: None } => {
             let mapped = flink_type(data_type);
             if mapped.is_none() && *kind != CastKind::DoubleColon {

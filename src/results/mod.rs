@@ -313,9 +313,15 @@ impl RowSet {
             }
         }
         if changed {
-            let base = ResultSchema::from_columns(&self.columns).map_err(ResultError::Convert)?;
-            self.schema = Arc::new(if self.mode == ResultMode::Changelog { base.with_op_column() } else { base });
+            self.rebuild_schema()?;
         }
+        Ok(())
+    }
+
+    /// The columns sent: the gateway's, with `op` first in changelog mode.
+    fn rebuild_schema(&mut self) -> Result<(), ResultError> {
+        let base = ResultSchema::from_columns(&self.columns).map_err(ResultError::Convert)?;
+        self.schema = Arc::new(if self.mode == ResultMode::Changelog { base.with_op_column() } else { base });
         Ok(())
     }
 
@@ -331,8 +337,7 @@ impl RowSet {
             return Ok(());
         }
         self.mode = mode;
-        let base = ResultSchema::from_columns(&self.columns).map_err(ResultError::Convert)?;
-        self.schema = Arc::new(if mode == ResultMode::Changelog { base.with_op_column() } else { base });
+        self.rebuild_schema()?;
         self.table = (mode == ResultMode::Table).then(Table::default);
         Ok(())
     }
