@@ -35,6 +35,56 @@ pub struct Config {
     /// The pre-warmed session pool and the metadata snapshot.
     #[serde(default)]
     pub pool: PoolConfig,
+    /// What one client connection may send and how long it may take to log in.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// Per-connection limits on client input (PgBouncer's `max_packet_size` and
+/// `client_login_timeout`, Odyssey's `client_login_timeout` and `query_size_limit`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest message a client may send (Query, Parse, Bind, CopyData…), in bytes, length field
+    /// included. A longer one ends the connection with 54000 before any of it is buffered.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u64,
+    /// Seconds a new connection has to finish TLS negotiation, startup and authentication.
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout_secs: u64,
+    /// Named prepared statements one connection may hold; Parse beyond it fails with 54000.
+    #[serde(default = "default_max_prepared_statements")]
+    pub max_prepared_statements: usize,
+}
+
+impl LimitsConfig {
+    pub fn login_timeout(&self) -> Duration {
+        Duration::from_secs(self.login_timeout_secs.max(1))
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: default_max_message_bytes(),
+            login_timeout_secs: default_login_timeout(),
+            max_prepared_statements: default_max_prepared_statements(),
+        }
+    }
+}
+
+/// 8 MiB: a generous SQL text or Bind; PostgreSQL's own limit is 1 GiB.
+fn default_max_message_bytes() -> u64 {
+    8 << 20
+}
+
+/// PostgreSQL's `authentication_timeout` default.
+fn default_login_timeout() -> u64 {
+    60
+}
+
+fn default_max_prepared_statements() -> usize {
+    10_000
 }
 
 /// One Flink session cluster as clients see it (`options='-c flinkwire.cluster=NAME'`).
@@ -361,7 +411,8 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 4] = ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__", "FLINKWIRE_POOL__"];
+    const KEYS: [&str; 5] =
+        ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__", "FLINKWIRE_POOL__", "FLINKWIRE_LIMITS__"];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))
         .collect()

@@ -86,7 +86,8 @@ pub async fn serve(
 async fn serve_connection(ctx: Arc<ServerContext>, socket: tokio::net::TcpStream) {
     let connection = Arc::new(Connection::new(ctx));
     let handlers = ConnectionHandlers(connection.clone());
-    if let Err(err) = pgwire::tokio::process_socket(socket, None, handlers).await {
+    let limits = connection.limits().clone();
+    if let Err(err) = crate::frontend::socket::serve_socket(socket, None, handlers, &limits).await {
         tracing::debug!(cause = %err, "connection ended with an error");
     }
     // pgwire has dropped its handlers, so this is the last reference: close the gateway session.

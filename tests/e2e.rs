@@ -3,6 +3,8 @@
 //! `FLINKWIRE_TEST_GATEWAY`; these tests are ignored in a plain `cargo test`.
 
 mod common;
+#[path = "e2e/input_limits.rs"]
+mod input_limits;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use common::{connect, start_server_with, test_config};

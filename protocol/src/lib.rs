@@ -12,9 +12,11 @@
 //! - [`encode`]: Arrow values → PostgreSQL text and binary wire encodings.
 //! - [`sqlstate`]: gateway error bodies → SQLSTATE + short message.
 //! - [`params`]: inlining `$n` parameters as Flink SQL literals.
+//! - [`framing`]: frame boundaries of the client byte stream (size cap, UTF-8 of query text).
 
 pub mod arrow_types;
 pub mod encode;
+pub mod framing;
 pub mod json_arrow;
 pub mod logical_type;
 pub mod params;

@@ -22,7 +22,7 @@ use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DE
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::RowDescription;
 use pgwire::messages::extendedquery::{
-    Close, CloseComplete, Describe, Execute, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
+    Close, CloseComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended, Sync as PgSync, TARGET_TYPE_BYTE_PORTAL,
     TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{EmptyQueryResponse, NoticeResponse, ReadyForQuery};
@@ -202,6 +202,30 @@ impl Connection {
         params::inline_params(&portal.statement.statement.sql, &portal_values(portal)).map_err(param_error)
     }
 
+    /// Counts a new named statement against `limits.max_prepared_statements` (54000 beyond it).
+    /// Statements leave the store by Close, DEALLOCATE or DISCARD ALL; rather than follow each,
+    /// the names are checked against the store when the count reaches the limit.
+    fn admit_named_statement<S: PortalStore>(&self, store: &S, name: &str) -> PgWireResult<()> {
+        let limit = self.limits().max_prepared_statements;
+        let mut names = self.statement_names.lock().unwrap_or_else(|p| p.into_inner());
+        if names.contains(name) {
+            return Ok(());
+        }
+        if names.len() >= limit {
+            names.retain(|held| store.get_statement(held).is_some());
+        }
+        if names.len() >= limit {
+            return Err(user_error(
+                "54000",
+                format!("too many prepared statements: this connection holds {limit}"),
+                None,
+                Some("DEALLOCATE statements that are no longer needed (limits.max_prepared_statements)"),
+            ));
+        }
+        names.insert(name.to_owned());
+        Ok(())
+    }
+
     /// The columns of a `FETCH` statement (the cursor's), for Describe.
     fn fetch_fields(&self, sql: &str, formats: Option<&Format>) -> Option<Vec<FieldInfo>> {
         match CursorCommand::parse(sql)? {
@@ -372,6 +396,26 @@ impl ExtendedQueryHandler for Connection {
             }
         }
         self._on_describe(client, message).await
+    }
+
+    /// pgwire's Parse, with a cap on the named statements one connection may hold.
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        if name != DEFAULT_NAME {
+            self.admit_named_statement(client.portal_store(), &name)?;
+        }
+        match StoredStatement::parse(client, &message, self.query_parser()).await? {
+            Some(statement) => client.portal_store().put_statement(Arc::new(statement)),
+            None => client.portal_store().put_empty_statement(&name),
+        }
+        client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        Ok(())
     }
 
     async fn on_close<C>(&self, client: &mut C, message: Close) -> PgWireResult<()>

@@ -12,6 +12,7 @@ mod cursor_sql;
 mod error;
 mod extended;
 mod simple;
+pub mod socket;
 mod startup;
 
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ pub struct Connection {
     canceller: Arc<cancel::QueryCanceller>,
     /// Open SQL cursors by name (`cursor.rs`).
     cursors: Mutex<HashMap<String, cursor::Cursor>>,
+    /// Names of the named prepared statements Parse has stored (`extended.rs`), for the limit.
+    statement_names: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Connection {
@@ -52,7 +55,13 @@ impl Connection {
             parser: Arc::new(extended::StatementParser),
             canceller: Arc::default(),
             cursors: Mutex::new(HashMap::new()),
+            statement_names: Mutex::default(),
         }
+    }
+
+    /// The per-connection input limits.
+    pub fn limits(&self) -> &crate::config::LimitsConfig {
+        &self.ctx.config.limits
     }
 
     /// The client's session; pgwire only routes queries after startup, so it is always there.

@@ -1,0 +1,194 @@
+//! Drives one client socket: TLS negotiation, the login timeout, the message size cap, and the
+//! UTF-8 check of query text, around pgwire's own message processing.
+//!
+//! This is pgwire's `process_socket` loop (pgwire 0.41, `tokio/server.rs`) with three things it
+//! does not do: its startup timeout is fixed at 60 s, it buffers a message of any claimed length
+//! up to 1 GiB, and it decodes query text with `from_utf8_lossy` (invalid bytes would run as
+//! U+FFFD). The byte stream goes through a [`FrameTracker`] before pgwire decodes it.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use flinkwire_protocol::framing::{FrameKind, FrameTracker, Observation};
+use futures::{SinkExt, StreamExt};
+use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
+use pgwire::api::ErrorHandler;
+use pgwire::error::PgWireError;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::server::{negotiate_tls, process_error, process_message, MaybeTls};
+use pgwire::tokio::TlsAcceptor;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, FramedParts};
+
+use super::error::{fatal_error, user_error};
+use crate::config::LimitsConfig;
+
+/// The client's byte stream, followed frame by frame on its way to pgwire's decoder.
+struct TrackedStream {
+    io: MaybeTls,
+    tracker: FrameTracker,
+    /// Set when a frame header claims more than the limit: reading stops there.
+    too_large: Option<(FrameKind, u64)>,
+}
+
+impl TrackedStream {
+    fn refusal() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, "message exceeds flinkwire's limit")
+    }
+}
+
+impl AsyncRead for TrackedStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.too_large.is_some() {
+            return Poll::Ready(Err(Self::refusal()));
+        }
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
+        if let Observation::TooLarge { offset, kind, claimed } = this.tracker.observe(&buf.filled()[before..]) {
+            this.too_large = Some((kind, claimed));
+            // Hand pgwire the whole frames before the oversized header; the header and what
+            // follows are never buffered. Zero bytes would read as end of stream: fail instead.
+            buf.set_filled(before + offset);
+            if offset == 0 {
+                return Poll::Ready(Err(Self::refusal()));
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for TrackedStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// Serves one client socket until it disconnects, logs in too slowly, or sends too much.
+pub async fn serve_socket<H>(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: H, limits: &LimitsConfig) -> io::Result<()>
+where
+    H: PgWireServerHandlers,
+{
+    let login = tokio::time::sleep(limits.login_timeout());
+    tokio::pin!(login);
+    let negotiated = tokio::select! {
+        _ = &mut login => {
+            tracing::info!(timeout_secs = limits.login_timeout_secs, "client did not log in in time");
+            return Ok(());
+        }
+        negotiated = negotiate_tls(socket, tls) => negotiated?,
+    };
+    // A client that starts TLS directly when none is configured: nothing to answer.
+    let Some(negotiated) = negotiated else { return Ok(()) };
+
+    // pgwire may already hold the start of the startup packet: the tracker starts there.
+    let parts = negotiated.into_parts();
+    let mut read_buf = parts.read_buf;
+    let mut stream = TrackedStream { io: parts.io, tracker: FrameTracker::new(limits.max_message_bytes), too_large: None };
+    if let Observation::TooLarge { offset, kind, claimed } = stream.tracker.observe(&read_buf) {
+        read_buf.truncate(offset);
+        stream.too_large = Some((kind, claimed));
+    }
+    let mut tracked = FramedParts::new::<PgWireBackendMessage>(stream, parts.codec);
+    tracked.read_buf = read_buf;
+    tracked.write_buf = parts.write_buf;
+    let mut socket = Framed::from_parts(tracked);
+
+    let startup_handler = handlers.startup_handler();
+    let simple_query_handler = handlers.simple_query_handler();
+    let extended_query_handler = handlers.extended_query_handler();
+    let copy_handler = handlers.copy_handler();
+    let cancel_handler = handlers.cancel_handler();
+    let error_handler = handlers.error_handler();
+
+    // Messages decoded so far; message n is frame n of the tracker (0 = the startup packet).
+    let mut frame: u64 = 0;
+    loop {
+        let logging_in = matches!(
+            socket.state(),
+            PgWireConnectionState::AwaitingStartup | PgWireConnectionState::AuthenticationInProgress
+        );
+        let next = if logging_in {
+            tokio::select! {
+                _ = &mut login => {
+                    tracing::info!(timeout_secs = limits.login_timeout_secs, "client did not log in in time");
+                    let err = fatal_error("08006", "canceling authentication due to timeout");
+                    return send_fatal(&mut socket, err).await;
+                }
+                next = socket.next() => next,
+            }
+        } else {
+            socket.next().await
+        };
+        let message = match next {
+            Some(Ok(message)) => message,
+            Some(Err(err)) => {
+                if let Some((kind, claimed)) = socket.get_ref().too_large {
+                    tracing::warn!(message = kind.name(), claimed, limit = limits.max_message_bytes, "client message too large");
+                    let err = fatal_error(
+                        "54000",
+                        format!(
+                            "{} message of {claimed} bytes exceeds the limit of {} bytes (limits.max_message_bytes)",
+                            kind.name(),
+                            limits.max_message_bytes
+                        ),
+                    );
+                    return send_fatal(&mut socket, err).await;
+                }
+                tracing::debug!(cause = %err, "client sent what is not the PostgreSQL protocol");
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
+        let this_frame = frame;
+        frame += 1;
+        // Terminate: the client is leaving (asyncpg waits for the server to close the socket).
+        if matches!(message, PgWireFrontendMessage::Terminate(_)) {
+            return Ok(());
+        }
+        let is_extended_query = match socket.state() {
+            PgWireConnectionState::CopyInProgress(is_extended_query) => is_extended_query,
+            _ => message.is_extended_query(),
+        };
+        let text_is_invalid = socket.get_mut().tracker.take_invalid_text(this_frame)
+            && matches!(message, PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Parse(_));
+        let outcome = if text_is_invalid {
+            Err(user_error("22021", "invalid byte sequence for encoding \"UTF8\"", None, None))
+        } else {
+            process_message(
+                message,
+                &mut socket,
+                startup_handler.clone(),
+                simple_query_handler.clone(),
+                extended_query_handler.clone(),
+                copy_handler.clone(),
+                cancel_handler.clone(),
+            )
+            .await
+        };
+        if let Err(mut err) = outcome {
+            error_handler.on_error(&socket, &mut err);
+            process_error(&mut socket, err, is_extended_query).await?;
+        }
+    }
+}
+
+/// Sends a FATAL ErrorResponse and closes the connection (no ReadyForQuery after it).
+async fn send_fatal<S>(socket: &mut S, err: PgWireError) -> io::Result<()>
+where
+    S: futures::Sink<PgWireBackendMessage, Error = io::Error> + Unpin,
+{
+    let info: pgwire::error::ErrorInfo = err.into();
+    socket.send(PgWireBackendMessage::ErrorResponse(info.into())).await?;
+    socket.close().await
+}

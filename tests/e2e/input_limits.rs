@@ -1,0 +1,248 @@
+//! Bad input is contained: oversized messages, garbage, invalid UTF-8, slow logins and floods of
+//! Parse messages, spoken in raw protocol bytes. Only SHOW and catalog statements run, but a
+//! connection needs the metadata snapshot (so the test gateway) to log in.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use flinkwire::config::Config;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::common::{start_server_with, test_config};
+
+fn config(adjust: impl FnOnce(&mut Config)) -> Config {
+    let mut config = test_config();
+    config.pool.size = 1;
+    adjust(&mut config);
+    config
+}
+
+fn startup_packet() -> Vec<u8> {
+    let mut body = vec![0, 3, 0, 0];
+    for (k, v) in [("user", "test"), ("database", "default_catalog")] {
+        body.extend_from_slice(k.as_bytes());
+        body.push(0);
+        body.extend_from_slice(v.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut packet = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+    packet.extend(body);
+    packet
+}
+
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![kind];
+    m.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+fn query(sql: &[u8]) -> Vec<u8> {
+    message(b'Q', &[sql, b"\0"].concat())
+}
+
+fn parse(name: &str, sql: &[u8]) -> Vec<u8> {
+    message(b'P', &[name.as_bytes(), b"\0", sql, b"\0\0\0"].concat())
+}
+
+/// A backend message: its type and body.
+struct Reply {
+    kind: u8,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// The SQLSTATE of an ErrorResponse.
+    fn sqlstate(&self) -> Option<String> {
+        self.field(b'C')
+    }
+
+    fn field(&self, code: u8) -> Option<String> {
+        if self.kind != b'E' {
+            return None;
+        }
+        self.body
+            .split(|&b| b == 0)
+            .find(|f| f.first() == Some(&code))
+            .map(|f| String::from_utf8_lossy(&f[1..]).into_owned())
+    }
+}
+
+struct RawClient {
+    socket: TcpStream,
+}
+
+impl RawClient {
+    async fn connect(addr: SocketAddr) -> Self {
+        RawClient { socket: TcpStream::connect(addr).await.unwrap() }
+    }
+
+    /// Connects and logs in (trust), reading up to the first ReadyForQuery.
+    async fn logged_in(addr: SocketAddr) -> Self {
+        let mut client = Self::connect(addr).await;
+        client.send(&startup_packet()).await;
+        client.until_ready().await;
+        client
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.socket.write_all(bytes).await.unwrap();
+    }
+
+    /// The next message, or None once the server has closed the connection.
+    async fn next(&mut self) -> Option<Reply> {
+        let mut header = [0u8; 5];
+        let read = tokio::time::timeout(Duration::from_secs(20), self.socket.read_exact(&mut header)).await;
+        read.expect("the server answers within 20 s").ok()?;
+        let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+        let mut body = vec![0; len - 4];
+        self.socket.read_exact(&mut body).await.ok()?;
+        Some(Reply { kind: header[0], body })
+    }
+
+    /// Every message up to and including ReadyForQuery.
+    async fn until_ready(&mut self) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        while let Some(reply) = self.next().await {
+            let done = reply.kind == b'Z';
+            replies.push(reply);
+            if done {
+                return replies;
+            }
+        }
+        let errors: Vec<_> = replies.iter().filter_map(|r| r.field(b'M')).collect();
+        let kinds: Vec<char> = replies.iter().map(|r| r.kind as char).collect();
+        panic!("the connection closed before ReadyForQuery (messages {kinds:?}, errors: {errors:?})");
+    }
+
+    /// Whether the server closed the connection (after any messages it sent first).
+    async fn closed(&mut self) -> bool {
+        let mut rest = Vec::new();
+        matches!(
+            tokio::time::timeout(Duration::from_secs(20), self.socket.read_to_end(&mut rest)).await,
+            Ok(Ok(_)) | Ok(Err(_))
+        )
+    }
+
+    /// `SHOW server_version` answers: the connection is still usable.
+    async fn still_usable(&mut self) {
+        self.send(&query(b"SHOW server_version")).await;
+        let replies = self.until_ready().await;
+        assert!(replies.iter().any(|r| r.kind == b'D'), "a row from SHOW server_version");
+        assert!(replies.iter().all(|r| r.kind != b'E'));
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn a_message_claiming_a_gibibyte_is_refused_at_its_header() {
+    let addr = start_server_with(config(|c| c.limits.max_message_bytes = 1 << 20)).await;
+    let mut client = RawClient::logged_in(addr).await;
+    // A Query header that claims 1 GiB, and none of the body.
+    client.send(&[b'Q', 0x40, 0, 0, 0]).await;
+    let reply = client.next().await.expect("an ErrorResponse before the close");
+    assert_eq!(reply.sqlstate().as_deref(), Some("54000"));
+    assert_eq!(reply.field(b'S').as_deref(), Some("FATAL"));
+    assert!(reply.field(b'M').unwrap().contains("limit of 1048576 bytes"), "{:?}", reply.field(b'M'));
+    assert!(client.closed().await);
+
+    // A message just under the limit is fine; the server still serves.
+    let mut client = RawClient::logged_in(addr).await;
+    let long = format!("SHOW server_version /* {} */", "x".repeat((1 << 20) - 100));
+    client.send(&query(long.as_bytes())).await;
+    let replies = client.until_ready().await;
+    assert!(replies.iter().all(|r| r.kind != b'E'), "{:?}", replies.iter().find_map(Reply::sqlstate));
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn a_startup_packet_claiming_a_gibibyte_and_garbage_end_the_connection() {
+    let addr = start_server_with(config(|_| {})).await;
+    let mut client = RawClient::connect(addr).await;
+    client.send(&[0x40, 0, 0, 0, 0, 3, 0, 0]).await;
+    assert!(client.closed().await);
+
+    let mut client = RawClient::connect(addr).await;
+    client.send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+    assert!(client.closed().await);
+
+    let mut client = RawClient::connect(addr).await;
+    client.send(&[0, 0, 0, 9, 1, 2, 3, 4, 5]).await;
+    assert!(client.closed().await);
+
+    RawClient::logged_in(addr).await.still_usable().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn invalid_utf8_in_a_query_is_22021_and_the_connection_stays_usable() {
+    let addr = start_server_with(config(|_| {})).await;
+    let mut client = RawClient::logged_in(addr).await;
+    client.send(&query(b"SELECT 'caf\xe9'")).await;
+    let replies = client.until_ready().await;
+    assert_eq!(replies[0].sqlstate().as_deref(), Some("22021"));
+    client.still_usable().await;
+
+    // The extended protocol: the error, then everything up to Sync is skipped.
+    client.send(&[parse("", b"SELECT '\xff\xfe'"), message(b'B', b"\0\0\0\0\0\0\0\0"), message(b'S', b"")].concat()).await;
+    let replies = client.until_ready().await;
+    assert_eq!(replies.iter().map(|r| r.kind).collect::<Vec<_>>(), vec![b'E', b'Z']);
+    assert_eq!(replies[0].sqlstate().as_deref(), Some("22021"));
+    client.still_usable().await;
+
+    // Valid multi-byte text is not touched.
+    client.send(&query("SHOW server_version /* 日本語 é */".as_bytes())).await;
+    assert!(client.until_ready().await.iter().all(|r| r.kind != b'E'));
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn a_client_that_does_not_log_in_is_closed_after_the_login_timeout() {
+    let addr = start_server_with(config(|c| c.limits.login_timeout_secs = 1)).await;
+    let started = Instant::now();
+    let mut silent = RawClient::connect(addr).await;
+    let mut halfway = RawClient::connect(addr).await;
+    halfway.send(&startup_packet()[..6]).await;
+    assert!(silent.closed().await);
+    assert!(halfway.closed().await);
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(5), "closed after {waited:?}");
+
+    // A client that logs in keeps its connection past the timeout.
+    let mut client = RawClient::logged_in(addr).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client.still_usable().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn thousands_of_parse_messages_without_sync_are_answered_and_named_ones_are_capped() {
+    let addr = start_server_with(config(|c| c.limits.max_prepared_statements = 100)).await;
+    let mut client = RawClient::logged_in(addr).await;
+    // 5 000 unnamed statements, each replacing the last, then one Sync.
+    let flood: Vec<u8> = (0..5000).flat_map(|_| parse("", b"SHOW server_version")).collect();
+    client.send(&[flood, message(b'S', b"")].concat()).await;
+    let replies = client.until_ready().await;
+    assert_eq!(replies.iter().filter(|r| r.kind == b'1').count(), 5000);
+    assert_eq!(replies.len(), 5001);
+
+    // Named statements: 100 fit, the 101st fails with 54000 and the rest is skipped to Sync.
+    let named: Vec<u8> = (0..150).flat_map(|i| parse(&format!("s{i}"), b"SHOW server_version")).collect();
+    client.send(&[named, message(b'S', b"")].concat()).await;
+    let replies = client.until_ready().await;
+    assert_eq!(replies.iter().filter(|r| r.kind == b'1').count(), 100);
+    let error = replies.iter().find(|r| r.kind == b'E').expect("an error for the 101st");
+    assert_eq!(error.sqlstate().as_deref(), Some("54000"));
+
+    // Re-parsing a held name is fine; after DEALLOCATE there is room again.
+    client.send(&[parse("s5", b"SHOW server_version"), message(b'S', b"")].concat()).await;
+    assert!(client.until_ready().await.iter().all(|r| r.kind != b'E'));
+    client.send(&query(b"DEALLOCATE s7")).await;
+    assert!(client.until_ready().await.iter().all(|r| r.kind != b'E'));
+    client.send(&[parse("fresh", b"SHOW server_version"), message(b'S', b"")].concat()).await;
+    assert!(client.until_ready().await.iter().all(|r| r.kind != b'E'));
+    client.still_usable().await;
+}
+
