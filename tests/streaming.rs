@@ -15,6 +15,11 @@ use futures::StreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
+#[path = "streaming/faults.rs"]
+mod faults;
+#[path = "streaming/gateway_proxy.rs"]
+mod gateway_proxy;
+
 fn config(streaming: bool) -> Config {
     let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY")
         .expect("FLINKWIRE_TEST_GATEWAY is not set: run scripts/test.sh (it starts Flink and the agent)");

@@ -29,6 +29,16 @@ impl BackendError {
         }
     }
 
+    /// Whether the same request may succeed later: the gateway was unreachable, answered
+    /// garbage, or reported a connection-class failure other than a lost session.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::Protocol(_) => true,
+            Self::Gateway(e) => e.sqlstate.is_connection_class() && !e.is_session_lost(),
+            Self::NoCommonVersion { .. } => false,
+        }
+    }
+
     /// Extra detail for the client's ErrorResponse, if any.
     pub fn detail(&self) -> Option<&str> {
         match self {

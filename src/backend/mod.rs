@@ -7,6 +7,8 @@
 //! - [`Operation`]: one statement; its result pages are followed through `NOT_READY` /
 //!   `PAYLOAD` / `EOS`, and the operation is closed (which cancels its Flink job) when dropped.
 
+use std::time::Duration;
+
 mod client;
 mod error;
 mod operation;
@@ -17,17 +19,38 @@ pub use error::BackendError;
 pub use operation::{Operation, Page};
 pub use session::GatewaySession;
 
-/// Runs a close request in the background from a `Drop` (which cannot await), logging failure.
-/// Outside a tokio runtime (process teardown) there is nothing left to close it with.
-fn close_in_background<F>(what: String, close: F)
+/// How long a close that cannot reach the gateway is retried. A real gateway expires an idle
+/// session after `sql-gateway.session.idle-timeout` (10 minutes by default) and cancels its jobs
+/// then; retrying as long means a gateway that comes back sooner has them cancelled at once.
+const CLOSE_RETRY_FOR: Duration = Duration::from_secs(600);
+/// The longest wait between two attempts: how late a returning gateway hears of the close.
+const CLOSE_RETRY_MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// Runs a close request in the background (from a `Drop`, which cannot await, or after a first
+/// attempt failed), retrying while the gateway cannot be reached, logging the outcome. Outside a
+/// tokio runtime (process teardown) there is nothing left to close it with.
+fn close_in_background<F, Fut>(what: String, attempt: F)
 where
-    F: std::future::Future<Output = Result<(), BackendError>> + Send + 'static,
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), BackendError>> + Send + 'static,
 {
-    if let Ok(rt) = tokio::runtime::Handle::try_current() {
-        rt.spawn(async move {
-            if let Err(err) = close.await {
-                tracing::warn!(cause = %err, "closing {what} failed");
+    let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+    rt.spawn(async move {
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(250);
+        loop {
+            match attempt().await {
+                Ok(()) => return,
+                Err(err) if err.is_transient() && started.elapsed() < CLOSE_RETRY_FOR => {
+                    tracing::debug!(cause = %err, "closing {what} failed; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(CLOSE_RETRY_MAX_DELAY);
+                }
+                Err(err) => {
+                    tracing::warn!(cause = %err, "closing {what} failed");
+                    return;
+                }
             }
-        });
-    }
+        }
+    });
 }

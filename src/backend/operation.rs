@@ -106,21 +106,30 @@ impl Operation {
     }
 
     /// Closes the operation on the gateway; for a running query this cancels its Flink job.
+    /// If the gateway cannot be reached, the close is retried in the background.
     pub async fn close(mut self) -> Result<(), BackendError> {
         self.closed = true;
-        close_operation(&self.client, &self.base_path).await
+        let outcome = close_operation(&self.client, &self.base_path).await;
+        if matches!(&outcome, Err(err) if err.is_transient()) {
+            self.close_later();
+        }
+        outcome
+    }
+
+    fn close_later(&self) {
+        let (client, path) = (self.client.clone(), self.base_path.clone());
+        super::close_in_background(format!("SQL Gateway operation {path}"), move || {
+            let (client, path) = (client.clone(), path.clone());
+            async move { close_operation(&client, &path).await }
+        });
     }
 }
 
 impl Drop for Operation {
     fn drop(&mut self) {
-        if self.closed {
-            return;
+        if !self.closed {
+            self.close_later();
         }
-        let (client, path) = (self.client.clone(), self.base_path.clone());
-        super::close_in_background(format!("SQL Gateway operation {path}"), async move {
-            close_operation(&client, &path).await
-        });
     }
 }
 

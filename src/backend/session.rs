@@ -127,23 +127,33 @@ impl GatewaySession {
     }
 
     /// Closes the session on the gateway (which closes its operations and cancels their jobs).
+    /// If the gateway cannot be reached, the close is retried in the background and the first
+    /// failure is returned.
     pub async fn close(mut self) -> Result<(), BackendError> {
         self.closed = true;
         self.heartbeat.abort();
-        close_session(&self.client, &self.handle).await
+        let outcome = close_session(&self.client, &self.handle).await;
+        if matches!(&outcome, Err(err) if err.is_transient()) {
+            self.close_later();
+        }
+        outcome
+    }
+
+    fn close_later(&self) {
+        let (client, handle) = (self.client.clone(), self.handle.clone());
+        super::close_in_background(format!("SQL Gateway session {handle}"), move || {
+            let (client, handle) = (client.clone(), handle.clone());
+            async move { close_session(&client, &handle).await }
+        });
     }
 }
 
 impl Drop for GatewaySession {
     fn drop(&mut self) {
         self.heartbeat.abort();
-        if self.closed {
-            return;
+        if !self.closed {
+            self.close_later();
         }
-        let (client, handle) = (self.client.clone(), self.handle.clone());
-        super::close_in_background(format!("SQL Gateway session {handle}"), async move {
-            close_session(&client, &handle).await
-        });
     }
 }
 
