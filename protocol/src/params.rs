@@ -247,7 +247,7 @@ pub fn placeholders(sql: &str) -> Result<Placeholders, ParamError> {
         found: Vec::new(),
         nested_comment: false,
     };
-    scanner.scan_code(false)?;
+    scanner.scan_code()?;
     if scanner.nested_comment && !scanner.found.is_empty() {
         return Err(ParamError::AmbiguousComment);
     }
@@ -379,23 +379,28 @@ impl Scanner<'_> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
-    /// Scans code until the end, or (in a hint) until its closing `*/`. Placeholders are only
-    /// recorded outside hints.
-    fn scan_code(&mut self, in_hint: bool) -> Result<(), ParamError> {
+    /// Scans code to the end. A `/*+` hint ends at its own `*/` (a `/*+` inside one opens a
+    /// nested hint); placeholders are only recorded outside hints.
+    ///
+    /// The nesting is a counter, not recursion: one stack frame per `/*+` let a statement of
+    /// `/*+` repeated (600 KB, under the 8 MiB message limit) overflow the stack and abort the
+    /// whole server (found by fuzzing, fuzz/fuzz_targets/params.rs with a large input).
+    fn scan_code(&mut self) -> Result<(), ParamError> {
+        let mut hint_depth = 0usize;
         while let Some(b) = self.peek(0) {
             match (b, self.peek(1)) {
                 (b'\'' | b'"' | b'`', _) => self.skip_quoted(b),
                 (b'-', Some(b'-')) | (b'/', Some(b'/')) => self.skip_line_comment(),
                 (b'/', Some(b'*')) if self.peek(2) == Some(b'+') => {
                     self.pos += 3;
-                    self.scan_code(true)?;
+                    hint_depth += 1;
                 }
                 (b'/', Some(b'*')) => self.skip_block_comment(),
-                (b'*', Some(b'/')) if in_hint => {
+                (b'*', Some(b'/')) if hint_depth > 0 => {
                     self.pos += 2;
-                    return Ok(());
+                    hint_depth -= 1;
                 }
-                (b'$', _) => self.scan_dollar(in_hint)?,
+                (b'$', _) => self.scan_dollar(hint_depth > 0)?,
                 _ => self.pos += 1,
             }
         }
@@ -1218,6 +1223,23 @@ mod tests {
         assert!(indexes("SELECT 'abc $1").is_empty());
         assert!(indexes("SELECT /* abc $1").is_empty());
         assert_eq!(indexes("SELECT -$1, ($2), x=$3;"), vec![1, 2, 3]);
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/params.rs with a large input): `/*+` repeated used
+    /// one stack frame each and overflowed the stack. Nested hints still end one `*/` each.
+    #[test]
+    fn deeply_nested_hints_do_not_overflow_the_stack() {
+        let sql = format!("SELECT 1 {} $1 {} $2", "/*+".repeat(1_000_000), "*/".repeat(1_000_000));
+        assert_eq!(indexes(&sql), vec![2]);
+        assert_eq!(indexes("SELECT /*+ /*+ $1 */ $2 */ $3"), vec![3]);
+        // Run where the server runs: on a tokio worker thread's 2 MiB stack.
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || placeholders(&sql).map(|p| p.max_index))
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(out, Ok(2));
     }
 
     #[test]
