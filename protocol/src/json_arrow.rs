@@ -656,10 +656,13 @@ pub(crate) fn parse_decimal(s: &str, precision: u8, scale: u8) -> Result<i128, S
     if digits == 0 {
         return Err(bad());
     }
-    // value = unscaled * 10^(exponent - frac_digits); we want value * 10^scale.
-    let shift = exponent - frac_digits + i32::from(scale);
+    // value = unscaled * 10^(exponent - frac_digits); we want value * 10^scale. In i64: an
+    // exponent near i32::MAX/MIN overflowed i32 here (found by fuzzing, fuzz/fuzz_targets/
+    // fetch_results.rs).
+    let shift = i64::from(exponent) - i64::from(frac_digits) + i64::from(scale);
     let mut v = unscaled;
-    if shift >= 0 {
+    // Zero stays zero: without this check `0E2000000000` multiplied 0 by 10 two billion times.
+    if shift >= 0 && v != 0 {
         for _ in 0..shift {
             v = v.checked_mul(10).ok_or_else(|| format!("{s} does not fit DECIMAL({precision}, {scale})"))?;
         }
@@ -692,6 +695,10 @@ fn two_digits(b: &[u8]) -> Option<u32> {
     }
 }
 
+/// The largest year [`parse_date`] reads: beyond Arrow's Date32 (±5.8 million years), so every
+/// representable date is read, and small enough that days and seconds stay far from overflow.
+const MAX_YEAR: i64 = 9_999_999;
+
 /// `[+-]YYYY-MM-DD` → days since 1970-01-01.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let (sign, body) = match s.as_bytes().first()? {
@@ -700,7 +707,10 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         _ => (1, s),
     };
     let dash = body.find('-')?;
-    let year: i64 = body[..dash].parse().ok().filter(|_| dash >= 4)?;
+    // Years beyond MAX_YEAR fit no Arrow date or timestamp, and overflowed the day arithmetic
+    // (`days_from_civil`, then `days * 86_400` for timestamps; found by fuzzing,
+    // fuzz/fuzz_targets/fetch_results.rs).
+    let year: i64 = body[..dash].parse().ok().filter(|y: &i64| dash >= 4 && y.abs() <= MAX_YEAR)?;
     let rest = &body.as_bytes()[dash..];
     if rest.len() != 6 || rest[0] != b'-' || rest[3] != b'-' {
         return None;
@@ -983,6 +993,28 @@ pub(crate) mod tests {
         assert_eq!(parse_timestamp("1969-12-31T23:59:59.5"), Some((-1, 500_000_000)));
         assert_eq!(parse_timestamp("1970-01-01T00:00"), Some((0, 0)));
         assert_eq!(parse_timestamp("garbage"), None);
+    }
+
+    /// Crash inputs found by fuzzing (fuzz/fuzz_targets/fetch_results.rs): overflow panics in
+    /// debug builds (silently wrong values in release) and a two-billion-step loop.
+    #[test]
+    fn extreme_exponents_and_years() {
+        assert!(parse_decimal("0e2147483647", 10, 2) == Ok(0));
+        assert!(parse_decimal("1e2147483647", 10, 2).is_err());
+        assert_eq!(parse_decimal("1e-2147483648", 10, 2), Ok(0));
+        assert_eq!(parse_decimal("0E2000000000", 38, 0), Ok(0));
+        assert_eq!(parse_decimal("-5e-1", 10, 0), Ok(-1));
+        assert_eq!(parse_date("100000000000000000-01-01"), None);
+        assert_eq!(parse_date("-100000000000000000-01-01"), None);
+        assert_eq!(parse_date("9999999-12-31").map(|d| d > 0), Some(true));
+        assert_eq!(parse_timestamp("100000000000000-01-01T00:00:00"), None);
+        let columns = vec![
+            col("d", json!({"type":"DATE","nullable":true})),
+            col("n", json!({"type":"DECIMAL","nullable":true,"precision":10,"scale":2})),
+        ];
+        let rows: Vec<RowData> =
+            serde_json::from_str(r#"[{"kind":"INSERT","fields":["100000000000000000-01-01", "0e2147483647"]}]"#).unwrap();
+        assert!(rows_to_batch(&columns, &rows).is_err());
     }
 
     #[test]
