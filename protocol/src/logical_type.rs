@@ -412,7 +412,7 @@ fn invalid(type_name: &str, field: &'static str, v: &Value) -> TypeError {
 /// A type name it does not know is an error; callers that must not fail can fall back to
 /// `LogicalType::Unknown(text)`.
 pub fn parse_sql_type(input: &str) -> Result<DataType, TypeError> {
-    let mut p = Parser { input, tokens: tokenize(input)?, pos: 0 };
+    let mut p = Parser { input, tokens: tokenize(input)?, pos: 0, depth: 0, postfix: 0 };
     let ty = p.data_type()?;
     if let Some(t) = p.peek() {
         return Err(p.error_at(t.offset, "unexpected trailing input"));
@@ -497,7 +497,19 @@ struct Parser<'a> {
     input: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    /// Nesting depth of [`Parser::data_type`] (ARRAY/MAP/MULTISET/ROW recurse).
+    depth: usize,
+    /// Postfix `ARRAY`/`MULTISET` read so far in the whole string (each nests one level).
+    postfix: usize,
 }
+
+/// Bounds the nesting of a parsed type to 2 × this: at most this many levels of recursion
+/// (`ARRAY<…>`, `MAP<…>`, `ROW<…>`) and this many postfix `ARRAY`/`MULTISET` in the whole string
+/// (Flink prints types in the `ARRAY<…>` form). 100 000 nested `ARRAY<`, or `INT` followed by
+/// 100 000 ` ARRAY`, overflowed the stack while parsing, printing or dropping the type (found by
+/// fuzzing, fuzz/fuzz_targets/logical_type.rs with a large input). The gateway's JSON form is
+/// bounded by serde_json's nesting limit of 128.
+const MAX_TYPE_DEPTH: usize = 128;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
@@ -587,16 +599,31 @@ impl Parser<'_> {
     }
 
     fn data_type(&mut self) -> Result<DataType, TypeError> {
+        if self.depth >= MAX_TYPE_DEPTH {
+            return Err(self.error("type nested too deeply"));
+        }
+        self.depth += 1;
+        let ty = self.nested_data_type();
+        self.depth -= 1;
+        ty
+    }
+
+    fn nested_data_type(&mut self) -> Result<DataType, TypeError> {
         let mut ty = self.base_type()?;
         // Postfix collection syntax: `INT ARRAY`, `STRING MULTISET`, each with its own nullability.
         let mut nullable = self.nullability();
         loop {
+            let at = self.offset();
             if self.eat_kw("ARRAY") {
                 ty = LogicalType::Array(Box::new(DataType::new(ty, nullable)));
             } else if self.eat_kw("MULTISET") {
                 ty = LogicalType::Multiset(Box::new(DataType::new(ty, nullable)));
             } else {
                 break;
+            }
+            self.postfix += 1;
+            if self.postfix > MAX_TYPE_DEPTH {
+                return Err(self.error_at(at, "type nested too deeply"));
             }
             nullable = self.nullability();
         }
@@ -1016,5 +1043,28 @@ pub(crate) mod tests {
         assert!(parse_sql_type("FOO").is_err());
         assert!(parse_sql_type("MAP<INT>").is_err());
         assert!(parse_sql_type("INT *ROWTIME*").is_err());
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/logical_type.rs with large inputs): deeply nested
+    /// types overflowed the stack. Now they are an error, on a tokio worker's 2 MiB stack too.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = |n: usize| format!("{}INT{}", "ARRAY<".repeat(n), ">".repeat(n));
+        assert!(parse_sql_type(&deep(100)).is_ok());
+        let postfix = |n: usize| format!("INT{}", " ARRAY".repeat(n));
+        assert!(parse_sql_type(&postfix(100)).is_ok());
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let errors = [deep(100_000), postfix(100_000), format!("{}INT{}", "ROW<a ".repeat(50_000), ">".repeat(50_000))]
+                    .iter()
+                    .map(|s| parse_sql_type(s).unwrap_err().to_string())
+                    .collect::<Vec<_>>();
+                errors.iter().all(|e| e.contains("nested too deeply"))
+            })
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        assert!(out);
     }
 }
