@@ -786,11 +786,15 @@ fn build(
 ) -> GatewayError {
     let cleaned = clean_message(&cause.message);
     let (first, rest) = cleaned.split_once('\n').unwrap_or((&cleaned, ""));
-    let message = if first.trim().is_empty() {
-        cause.simple_class().to_owned()
-    } else {
-        first.trim().to_owned()
-    };
+    // When cleaning leaves nothing, the class names the error; a classless cause that is only a
+    // prefix (`SQL validation failed.`) keeps its text as sent, so the client never gets an
+    // empty message (found by fuzzing: fuzz/fuzz_targets/gateway_error.rs).
+    let message = [first, cause.simple_class(), cause.message.trim().lines().next().unwrap_or("")]
+        .into_iter()
+        .map(str::trim)
+        .find(|m| !m.is_empty())
+        .unwrap_or("Flink SQL Gateway reported an error without a message")
+        .to_owned();
     let mut err = GatewayError::new(sqlstate, kind, truncate(&message, MAX_MESSAGE));
     err.exception = (!cause.class.is_empty()).then(|| cause.class.clone());
     let position = chain.iter().rev().find_map(|c| find_position(&c.message));
@@ -1586,6 +1590,19 @@ mod tests {
             Some(r#"Expected one of: <EOF>, "WITH", "COMMENT", ";""#)
         );
         assert_eq!(err.position.map(|p| (p.line, p.column)), Some((0, 23)));
+    }
+
+    /// Fuzzing (fuzz/fuzz_targets/gateway_error.rs) found that a classless cause which is only a
+    /// prefix `clean_message` removes gave an empty message.
+    #[test]
+    fn message_is_never_empty() {
+        for body in ["SQL validation failed.", " lin\0SQL validation failed.", "Caused by: \nCaused by: From line 1, column 2: "] {
+            let err = classify_java_trace(body);
+            assert!(!err.message.is_empty(), "{body:?}");
+            let err = classify_error_body(500, body);
+            assert!(!err.message.is_empty(), "{body:?}");
+        }
+        assert_eq!(classify_java_trace("SQL validation failed.").message, "SQL validation failed.");
     }
 
     #[test]
