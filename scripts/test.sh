@@ -56,8 +56,10 @@ cargo test --test e2e -- --include-ignored --test-threads=2
 fw_log "clusters, routing, environments, pool, snapshot (two property sets on one agent)"
 cargo test --test clusters -- --include-ignored --test-threads=2
 
-fw_log "streaming results: modes, limits, cancel, disconnect, cursors, COPY, jobs (tests/streaming.rs)"
-cargo test --test streaming -- --include-ignored --test-threads=2
+fw_log "streaming results: modes, limits, cancel, disconnect, cursors, COPY, jobs, gateway faults (tests/streaming.rs)"
+cargo test --test streaming -- --include-ignored --test-threads=2 --skip endings::
+fw_log "nothing left running: ${FW_TEST_ENDINGS:-60} streaming queries ended six ways, three at a time, alone on the cluster's slots"
+cargo test --test streaming endings:: -- --include-ignored
 
 fw_log "real clients: psql, psycopg, PgJDBC"
 fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT"

@@ -87,7 +87,10 @@ async fn serve_connection(ctx: Arc<ServerContext>, socket: tokio::net::TcpStream
     let connection = Arc::new(Connection::new(ctx));
     let handlers = ConnectionHandlers(connection.clone());
     let limits = connection.limits().clone();
-    if let Err(err) = crate::frontend::socket::serve_socket(socket, None, handlers, &limits).await {
+    // A client leaving in the middle of a result: stop the statement (and its Flink job).
+    let canceller = connection.canceller();
+    let on_leaving = move || canceller.cancel();
+    if let Err(err) = crate::frontend::socket::serve_socket(socket, None, handlers, &limits, on_leaving).await {
         tracing::debug!(cause = %err, "connection ended with an error");
     }
     // pgwire has dropped its handlers, so this is the last reference: close the gateway session.

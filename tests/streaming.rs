@@ -15,10 +15,14 @@ use futures::StreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
+#[path = "streaming/endings.rs"]
+mod endings;
 #[path = "streaming/faults.rs"]
 mod faults;
 #[path = "streaming/gateway_proxy.rs"]
 mod gateway_proxy;
+#[path = "common/raw_client.rs"]
+mod raw_client;
 
 fn config(streaming: bool) -> Config {
     let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY")
@@ -32,14 +36,20 @@ fn config(streaming: bool) -> Config {
 }
 
 async fn start(streaming: bool) -> SocketAddr {
+    start_with(config(streaming)).await.0
+}
+
+/// Starts flinkwire with `config`; returns its address and its shared state.
+async fn start_with(config: Config) -> (SocketAddr, Arc<ServerContext>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let ctx = Arc::new(ServerContext::new(config(streaming)).unwrap());
+    let ctx = Arc::new(ServerContext::new(config).unwrap());
+    let server = ctx.clone();
     tokio::spawn(async move {
         let (_keep, mut stop) = tokio::sync::watch::channel(false);
-        serve(listener, ctx, &mut stop).await.unwrap();
+        serve(listener, server, &mut stop).await.unwrap();
     });
-    addr
+    (addr, ctx)
 }
 
 /// A client, and the notices the server sent it.

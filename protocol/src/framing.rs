@@ -132,6 +132,8 @@ pub struct FrameTracker {
     text: TextCheck,
     /// Frame numbers of Query/Parse frames whose text is not valid UTF-8, oldest first.
     invalid_text: std::collections::VecDeque<u64>,
+    /// Whether a Terminate frame has started.
+    terminate: bool,
 }
 
 impl FrameTracker {
@@ -146,6 +148,7 @@ impl FrameTracker {
             frames: 0,
             text: TextCheck::default(),
             invalid_text: Default::default(),
+            terminate: false,
         }
     }
 
@@ -201,6 +204,7 @@ impl FrameTracker {
         }
         self.kind = kind;
         self.frames += 1;
+        self.terminate |= kind == FrameKind::Typed(b'X');
         if frame > self.max_frame {
             self.state = State::Stopped;
             return Some(Observation::TooLarge { offset: header_start, kind, claimed: frame });
@@ -238,6 +242,11 @@ impl FrameTracker {
             return true;
         }
         false
+    }
+
+    /// Whether the client has sent Terminate (it is leaving).
+    pub fn terminate_seen(&self) -> bool {
+        self.terminate
     }
 
     /// How many frame headers have been read.
@@ -321,8 +330,10 @@ mod tests {
         let ssl = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
         assert_eq!(t.observe(&ssl), Observation::Fine);
         assert_eq!(t.observe(&startup()), Observation::Fine);
+        assert!(!t.terminate_seen());
         assert_eq!(t.observe(&typed(b'X', b"")), Observation::Fine);
         assert_eq!(t.frames_started(), 3);
+        assert!(t.terminate_seen());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! HTTP plumbing and REST API version negotiation for one gateway endpoint.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use flinkwire_protocol::rest::{ApiVersion, ApiVersionsResponse, GetInfoResponse};
@@ -27,6 +28,8 @@ struct Inner {
     version: OnceCell<ApiVersion>,
     /// A version forced by configuration instead of negotiation.
     forced_version: Option<ApiVersion>,
+    /// Sessions opened on this gateway and not (yet) closed.
+    open_sessions: AtomicUsize,
 }
 
 /// Idle HTTP connections kept open to one gateway.
@@ -54,8 +57,23 @@ impl GatewayClient {
                 http,
                 version: OnceCell::new(),
                 forced_version,
+                open_sessions: AtomicUsize::new(0),
             }),
         })
+    }
+
+    /// Sessions this client opened that the gateway may still hold: not closed yet, or whose
+    /// close is still being retried.
+    pub fn open_sessions(&self) -> usize {
+        self.inner.open_sessions.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn session_opened(&self) {
+        self.inner.open_sessions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn session_gone(&self) {
+        self.inner.open_sessions.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// The endpoint this client talks to.

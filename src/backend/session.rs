@@ -42,6 +42,7 @@ impl GatewaySession {
         let req = OpenSessionRequest { session_name: Some(name.to_owned()), properties };
         let resp: OpenSessionResponse = client.request(Method::POST, &path, Some(&req)).await?;
         let handle = resp.session_handle;
+        client.session_opened();
         debug!(session = %handle, "opened SQL Gateway session");
         let lost = Arc::new(AtomicBool::new(false));
         let heartbeat =
@@ -157,11 +158,21 @@ impl Drop for GatewaySession {
     }
 }
 
+/// Closes the session; once it is closed, or the gateway says it cannot be (it no longer knows
+/// it), the session no longer counts as open.
 async fn close_session(client: &GatewayClient, handle: &str) -> Result<(), BackendError> {
-    let path = client.versioned(&format!("/sessions/{handle}")).await?;
-    let _: serde_json::Value = client.request(Method::DELETE, &path, None::<&()>).await?;
-    debug!(session = %handle, "closed SQL Gateway session");
-    Ok(())
+    let outcome = async {
+        let path = client.versioned(&format!("/sessions/{handle}")).await?;
+        client.request::<(), serde_json::Value>(Method::DELETE, &path, None).await.map(drop)
+    }
+    .await;
+    match &outcome {
+        Ok(()) => debug!(session = %handle, "closed SQL Gateway session"),
+        Err(err) if err.is_transient() => return outcome,
+        Err(_) => {}
+    }
+    client.session_gone();
+    outcome
 }
 
 async fn send_heartbeat(client: &GatewayClient, handle: &str) -> Result<(), BackendError> {

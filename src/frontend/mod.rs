@@ -59,6 +59,11 @@ impl Connection {
         }
     }
 
+    /// The connection's cancel state (a CancelRequest, or the client leaving mid-result).
+    pub fn canceller(&self) -> Arc<cancel::QueryCanceller> {
+        self.canceller.clone()
+    }
+
     /// The per-connection input limits.
     pub fn limits(&self) -> &crate::config::LimitsConfig {
         &self.ctx.config.limits

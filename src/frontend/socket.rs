@@ -5,6 +5,12 @@
 //! does not do: its startup timeout is fixed at 60 s, it buffers a message of any claimed length
 //! up to 1 GiB, and it decodes query text with `from_utf8_lossy` (invalid bytes would run as
 //! U+FFFD). The byte stream goes through a [`FrameTracker`] before pgwire decodes it.
+//!
+//! pgwire reads the next message only when the current one is done, so a client that sends
+//! Terminate or closes its socket in the middle of an endless streaming result would not be
+//! noticed while rows keep flowing (tokio-postgres, for one, keeps reading until the server
+//! closes). While it writes, the stream therefore also reads ahead what the client sent: on a
+//! Terminate or end of stream it cancels the running statement, which ends the Flink job.
 
 use std::io;
 use std::pin::Pin;
@@ -25,34 +31,90 @@ use tokio_util::codec::{Framed, FramedParts};
 use super::error::{fatal_error, user_error};
 use crate::config::LimitsConfig;
 
+/// Bytes read ahead while writing are kept up to this much; then the client waits (TCP
+/// backpressure) until pgwire reads them.
+const READ_AHEAD_LIMIT: usize = 64 * 1024;
+
+/// Called when the client is leaving (Terminate or end of stream) while a result is written.
+type OnLeaving = Box<dyn Fn() + Send + Sync>;
+
 /// The client's byte stream, followed frame by frame on its way to pgwire's decoder.
 struct TrackedStream {
     io: MaybeTls,
     tracker: FrameTracker,
     /// Set when a frame header claims more than the limit: reading stops there.
     too_large: Option<(FrameKind, u64)>,
+    /// Bytes read (and tracked) while writing, not yet handed to pgwire.
+    ahead: bytes::BytesMut,
+    /// The client's end of the stream (or a read error), seen while writing.
+    ahead_ended: bool,
+    on_leaving: OnLeaving,
 }
 
 impl TrackedStream {
     fn refusal() -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, "message exceeds flinkwire's limit")
     }
+
+    /// Follows newly read `bytes`; returns how many of them pgwire may have (all of them, unless
+    /// an oversized frame starts among them).
+    fn observe(&mut self, bytes: &[u8]) -> usize {
+        match self.tracker.observe(bytes) {
+            Observation::Fine => bytes.len(),
+            Observation::TooLarge { offset, kind, claimed } => {
+                self.too_large = Some((kind, claimed));
+                offset
+            }
+        }
+    }
+
+    /// Reads what the client has sent meanwhile, without waiting; tells `on_leaving` if that is
+    /// a Terminate or the end of the stream.
+    fn read_ahead(&mut self, cx: &mut Context<'_>) {
+        if self.ahead_ended || self.too_large.is_some() || self.ahead.len() >= READ_AHEAD_LIMIT {
+            return;
+        }
+        let mut chunk = [0u8; 4096];
+        let mut buf = ReadBuf::new(&mut chunk);
+        match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+            Poll::Pending => return,
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => self.ahead_ended = true,
+            Poll::Ready(Ok(())) => {
+                let filled = buf.filled();
+                let keep = self.observe(filled);
+                self.ahead.extend_from_slice(&filled[..keep]);
+            }
+            Poll::Ready(Err(_)) => self.ahead_ended = true,
+        }
+        if self.ahead_ended || self.tracker.terminate_seen() {
+            (self.on_leaving)();
+        }
+    }
 }
 
 impl AsyncRead for TrackedStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if !this.ahead.is_empty() {
+            let n = this.ahead.len().min(buf.remaining());
+            buf.put_slice(&this.ahead.split_to(n));
+            return Poll::Ready(Ok(()));
+        }
         if this.too_large.is_some() {
             return Poll::Ready(Err(Self::refusal()));
         }
+        if this.ahead_ended {
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
-        if let Observation::TooLarge { offset, kind, claimed } = this.tracker.observe(&buf.filled()[before..]) {
-            this.too_large = Some((kind, claimed));
+        let read = buf.filled().len() - before;
+        let keep = this.observe(&buf.filled()[before..]);
+        if keep < read {
             // Hand pgwire the whole frames before the oversized header; the header and what
             // follows are never buffered. Zero bytes would read as end of stream: fail instead.
-            buf.set_filled(before + offset);
-            if offset == 0 {
+            buf.set_filled(before + keep);
+            if keep == 0 {
                 return Poll::Ready(Err(Self::refusal()));
             }
         }
@@ -62,7 +124,9 @@ impl AsyncRead for TrackedStream {
 
 impl AsyncWrite for TrackedStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        this.read_ahead(cx);
+        Pin::new(&mut this.io).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -75,7 +139,15 @@ impl AsyncWrite for TrackedStream {
 }
 
 /// Serves one client socket until it disconnects, logs in too slowly, or sends too much.
-pub async fn serve_socket<H>(socket: TcpStream, tls: Option<TlsAcceptor>, handlers: H, limits: &LimitsConfig) -> io::Result<()>
+/// `on_leaving` is called when the client sends Terminate or closes its socket while a result is
+/// being written (see the module documentation).
+pub async fn serve_socket<H>(
+    socket: TcpStream,
+    tls: Option<TlsAcceptor>,
+    handlers: H,
+    limits: &LimitsConfig,
+    on_leaving: impl Fn() + Send + Sync + 'static,
+) -> io::Result<()>
 where
     H: PgWireServerHandlers,
 {
@@ -94,11 +166,16 @@ where
     // pgwire may already hold the start of the startup packet: the tracker starts there.
     let parts = negotiated.into_parts();
     let mut read_buf = parts.read_buf;
-    let mut stream = TrackedStream { io: parts.io, tracker: FrameTracker::new(limits.max_message_bytes), too_large: None };
-    if let Observation::TooLarge { offset, kind, claimed } = stream.tracker.observe(&read_buf) {
-        read_buf.truncate(offset);
-        stream.too_large = Some((kind, claimed));
-    }
+    let mut stream = TrackedStream {
+        io: parts.io,
+        tracker: FrameTracker::new(limits.max_message_bytes),
+        too_large: None,
+        ahead: bytes::BytesMut::new(),
+        ahead_ended: false,
+        on_leaving: Box::new(on_leaving),
+    };
+    let keep = stream.observe(&read_buf);
+    read_buf.truncate(keep);
     let mut tracked = FramedParts::new::<PgWireBackendMessage>(stream, parts.codec);
     tracked.read_buf = read_buf;
     tracked.write_buf = parts.write_buf;

@@ -2,6 +2,8 @@
 //! in front of the test gateway that `scripts/test.sh` starts (`FLINKWIRE_TEST_GATEWAY`).
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod raw_client;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -3,15 +3,13 @@
 //! answering garbage, how fast flinkwire recovers by itself, and that no Flink job is left.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flinkwire::server::{serve, ServerContext};
 use futures::StreamExt;
 use tokio_postgres::{Client, NoTls};
 
 use super::gateway_proxy::{GatewayProxy, Mode};
-use super::{config, endless, job_states, rows, unique, wait_jobs_stopped};
+use super::{config, endless, job_states, rows, start_with, unique, wait_jobs_stopped};
 
 /// flinkwire in front of `proxy`, with short timeouts so faults show within seconds.
 async fn start_behind(proxy: &GatewayProxy) -> SocketAddr {
@@ -20,14 +18,7 @@ async fn start_behind(proxy: &GatewayProxy) -> SocketAddr {
     config.gateway.request_timeout_secs = 3;
     config.pool.size = 2;
     config.pool.health_check_interval_secs = 1;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let ctx = Arc::new(ServerContext::new(config).unwrap());
-    tokio::spawn(async move {
-        let (_keep, mut stop) = tokio::sync::watch::channel(false);
-        serve(listener, ctx, &mut stop).await.unwrap();
-    });
-    addr
+    start_with(config).await.0
 }
 
 async fn try_connect(addr: SocketAddr) -> Result<(Client, tokio::task::JoinHandle<()>), tokio_postgres::Error> {
