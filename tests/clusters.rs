@@ -16,6 +16,11 @@ use flinkwire::server::{serve, ServerContext};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
+#[path = "clusters/load.rs"]
+mod load;
+#[path = "common/raw_client.rs"]
+mod raw_client;
+
 const PASSWORD: &str = "pw";
 
 fn gateway() -> String {

@@ -9,8 +9,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 pub fn startup_packet() -> Vec<u8> {
+    startup_packet_with(&[("user", "test"), ("database", "default_catalog")])
+}
+
+/// The startup packet of `user` (who logs in with a password).
+pub fn startup_packet_for(user: &str) -> Vec<u8> {
+    startup_packet_with(&[("user", user)])
+}
+
+fn startup_packet_with(parameters: &[(&str, &str)]) -> Vec<u8> {
     let mut body = vec![0, 3, 0, 0];
-    for (k, v) in [("user", "test"), ("database", "default_catalog")] {
+    for (k, v) in parameters {
         body.extend_from_slice(k.as_bytes());
         body.push(0);
         body.extend_from_slice(v.as_bytes());
@@ -90,6 +99,14 @@ impl RawClient {
         let mut body = vec![0; len - 4];
         self.socket.read_exact(&mut body).await.ok()?;
         Some(Reply { kind: header[0], body })
+    }
+
+    /// Answers a cleartext password request, then reads up to ReadyForQuery.
+    pub async fn until_ready_with_password(&mut self, password: &str) -> Vec<Reply> {
+        let request = self.next().await.expect("an authentication request");
+        assert_eq!((request.kind, &request.body[..]), (b'R', &[0, 0, 0, 3][..]), "a cleartext password request");
+        self.send(&message(b'p', &[password.as_bytes(), b"\0"].concat())).await;
+        self.until_ready().await
     }
 
     /// Every message up to and including ReadyForQuery.
