@@ -269,12 +269,7 @@ async fn metadata_connections_do_not_wait_for_flink() {
 
 /// This process's resident set size in MiB (the server runs in-process).
 fn rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
+    rss_kib() / 1024
 }
 
 #[tokio::test]
@@ -301,4 +296,44 @@ async fn connection_churn_keeps_memory_bounded() {
     eprintln!("RSS after 200 connections: {warm} MiB; after 400 more: {after} MiB; contexts: {}", ctx.clusters.pg_catalog.contexts());
     assert!(after <= warm + 64 || after <= warm * 5 / 4, "RSS grew from {warm} to {after} MiB over 400 connections");
     assert_eq!(ctx.clusters.pg_catalog.contexts(), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn memory_per_connection_idle_and_after_catalog_queries() {
+    // Goals of issue 11: idle ≤ 256 KiB, after catalog queries ≤ 1 MiB per open connection.
+    const N: usize = 200;
+    let (addr, ctx) = start(test_config(0)).await;
+    let key = SnapshotKey::new("a", Some("sales"));
+    eventually("the snapshot of a/sales", || ctx.clusters.snapshots.get(&key).is_some()).await;
+    // Warm up: the shared catalog context and its answer cache exist before measuring.
+    let warm = connect(addr, "bob", "dbname=mem").await;
+    rows(&warm, "SELECT nspname FROM pg_catalog.pg_namespace").await;
+    rows(&warm, "SELECT c.relname FROM pg_catalog.pg_class c").await;
+    let base = rss_kib();
+    let mut clients = Vec::new();
+    for _ in 0..N {
+        clients.push(connect(addr, "bob", "dbname=mem").await);
+    }
+    let idle = rss_kib();
+    for client in &clients {
+        rows(client, "SELECT nspname FROM pg_catalog.pg_namespace").await;
+        rows(client, "SELECT c.relname FROM pg_catalog.pg_class c").await;
+    }
+    let queried = rss_kib();
+    let per_idle = idle.saturating_sub(base) / N as u64;
+    let per_queried = queried.saturating_sub(base) / N as u64;
+    eprintln!("per connection (RSS of client + server in one process): idle {per_idle} KiB, after catalog queries {per_queried} KiB");
+    assert!(per_idle <= 256, "idle connections cost {per_idle} KiB each");
+    assert!(per_queried <= 1024, "connections after catalog queries cost {per_queried} KiB each");
+}
+
+/// This process's resident set size in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
 }
