@@ -57,9 +57,11 @@ fw_log "clusters, routing, environments, pool, snapshot (two property sets on on
 cargo test --test clusters -- --include-ignored --test-threads=2
 
 fw_log "streaming results: modes, limits, cancel, disconnect, cursors, COPY, jobs, gateway faults (tests/streaming.rs)"
-cargo test --test streaming -- --include-ignored --test-threads=2 --skip endings::
+cargo test --test streaming -- --include-ignored --test-threads=2 --skip endings:: --skip taskmanager::
 fw_log "nothing left running: ${FW_TEST_ENDINGS:-60} streaming queries ended six ways, three at a time, alone on the cluster's slots"
 cargo test --test streaming endings:: -- --include-ignored
+fw_log "a TaskManager killed mid-query (its supervisor restarts it; nothing else runs meanwhile)"
+FLINKWIRE_TEST_TM_PIDFILE="$RUN_DIR/taskmanager-jvm.pid" cargo test --test streaming taskmanager:: -- --include-ignored
 
 fw_log "real clients: psql, psycopg, PgJDBC"
 fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT"

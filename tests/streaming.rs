@@ -23,6 +23,8 @@ mod faults;
 mod gateway_proxy;
 #[path = "common/raw_client.rs"]
 mod raw_client;
+#[path = "streaming/taskmanager.rs"]
+mod taskmanager;
 
 fn config(streaming: bool) -> Config {
     let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY")
