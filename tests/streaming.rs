@@ -133,6 +133,19 @@ async fn wait_jobs_stopped(table: &str, limit: Duration) -> Duration {
     }
 }
 
+/// Reads a row stream until it fails and returns the error; panics if the stream ends cleanly or
+/// nothing fails within `limit` (`why` says what should have ended it).
+async fn first_error(mut stream: std::pin::Pin<&mut tokio_postgres::RowStream>, limit: Duration, why: &str) -> tokio_postgres::Error {
+    loop {
+        match tokio::time::timeout(limit, stream.next()).await {
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(err))) => return err,
+            Ok(None) => panic!("the stream ended without an error ({why})"),
+            Err(_) => panic!("no error {limit:?} after {why}"),
+        }
+    }
+}
+
 fn rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
     messages
         .iter()

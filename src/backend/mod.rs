@@ -26,13 +26,28 @@ const CLOSE_RETRY_FOR: Duration = Duration::from_secs(600);
 /// The longest wait between two attempts: how late a returning gateway hears of the close.
 const CLOSE_RETRY_MAX_DELAY: Duration = Duration::from_secs(5);
 
+/// One attempt at closing something on the gateway; repeatable.
+type CloseFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BackendError>> + Send>>;
+
+/// Closes something on the gateway: one attempt now and, if the gateway cannot be reached, more
+/// in the background (see [`close_in_background`]); returns the first attempt's outcome.
+async fn close_now_or_later<F>(what: String, attempt: F) -> Result<(), BackendError>
+where
+    F: Fn() -> CloseFuture + Send + 'static,
+{
+    let outcome = attempt().await;
+    if matches!(&outcome, Err(err) if err.is_transient()) {
+        close_in_background(what, attempt);
+    }
+    outcome
+}
+
 /// Runs a close request in the background (from a `Drop`, which cannot await, or after a first
 /// attempt failed), retrying while the gateway cannot be reached, logging the outcome. Outside a
 /// tokio runtime (process teardown) there is nothing left to close it with.
-fn close_in_background<F, Fut>(what: String, attempt: F)
+fn close_in_background<F>(what: String, attempt: F)
 where
-    F: Fn() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), BackendError>> + Send + 'static,
+    F: Fn() -> CloseFuture + Send + 'static,
 {
     let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
     rt.spawn(async move {

@@ -109,26 +109,26 @@ impl Operation {
     /// If the gateway cannot be reached, the close is retried in the background.
     pub async fn close(mut self) -> Result<(), BackendError> {
         self.closed = true;
-        let outcome = close_operation(&self.client, &self.base_path).await;
-        if matches!(&outcome, Err(err) if err.is_transient()) {
-            self.close_later();
-        }
-        outcome
+        let (what, attempt) = self.close_attempt();
+        super::close_now_or_later(what, attempt).await
     }
 
-    fn close_later(&self) {
+    /// What to log, and a repeatable attempt to close this operation.
+    fn close_attempt(&self) -> (String, impl Fn() -> super::CloseFuture + Send + 'static) {
         let (client, path) = (self.client.clone(), self.base_path.clone());
-        super::close_in_background(format!("SQL Gateway operation {path}"), move || {
+        let what = format!("SQL Gateway operation {path}");
+        (what, move || -> super::CloseFuture {
             let (client, path) = (client.clone(), path.clone());
-            async move { close_operation(&client, &path).await }
-        });
+            Box::pin(async move { close_operation(&client, &path).await })
+        })
     }
 }
 
 impl Drop for Operation {
     fn drop(&mut self) {
         if !self.closed {
-            self.close_later();
+            let (what, attempt) = self.close_attempt();
+            super::close_in_background(what, attempt);
         }
     }
 }

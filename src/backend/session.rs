@@ -133,19 +133,18 @@ impl GatewaySession {
     pub async fn close(mut self) -> Result<(), BackendError> {
         self.closed = true;
         self.heartbeat.abort();
-        let outcome = close_session(&self.client, &self.handle).await;
-        if matches!(&outcome, Err(err) if err.is_transient()) {
-            self.close_later();
-        }
-        outcome
+        let (what, attempt) = self.close_attempt();
+        super::close_now_or_later(what, attempt).await
     }
 
-    fn close_later(&self) {
+    /// What to log, and a repeatable attempt to close this session.
+    fn close_attempt(&self) -> (String, impl Fn() -> super::CloseFuture + Send + 'static) {
         let (client, handle) = (self.client.clone(), self.handle.clone());
-        super::close_in_background(format!("SQL Gateway session {handle}"), move || {
+        let what = format!("SQL Gateway session {handle}");
+        (what, move || -> super::CloseFuture {
             let (client, handle) = (client.clone(), handle.clone());
-            async move { close_session(&client, &handle).await }
-        });
+            Box::pin(async move { close_session(&client, &handle).await })
+        })
     }
 }
 
@@ -153,7 +152,8 @@ impl Drop for GatewaySession {
     fn drop(&mut self) {
         self.heartbeat.abort();
         if !self.closed {
-            self.close_later();
+            let (what, attempt) = self.close_attempt();
+            super::close_in_background(what, attempt);
         }
     }
 }

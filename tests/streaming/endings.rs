@@ -14,7 +14,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::raw_client::{message, query, RawClient};
-use super::{config, connect_raw, endless, job_states, start_with};
+use super::{config, connect_raw, endless, first_error, job_states, start_with};
 
 /// The ways a streaming query ends, in the order the test cycles through them.
 #[derive(Debug, Clone, Copy)]
@@ -75,23 +75,11 @@ async fn run_and_end(addr: SocketAddr, table: &str, how: Ending) {
         Ending::CancelRequest => {
             stream.next().await.unwrap().unwrap();
             client.cancel_token().cancel_query(NoTls).await.unwrap();
-            let err = loop {
-                match stream.next().await {
-                    Some(Ok(_)) => continue,
-                    Some(Err(err)) => break err,
-                    None => panic!("cancelled stream ended without an error"),
-                }
-            };
+            let err = first_error(stream, Duration::from_secs(30), "a CancelRequest").await;
             assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err}");
         }
         Ending::StatementTimeout => {
-            let err = loop {
-                match stream.next().await {
-                    Some(Ok(_)) => continue,
-                    Some(Err(err)) => break err,
-                    None => panic!("timed-out stream ended without an error"),
-                }
-            };
+            let err = first_error(stream, Duration::from_secs(30), "statement_timeout").await;
             assert_eq!(err.code(), Some(&SqlState::QUERY_CANCELED), "{err}");
         }
         Ending::MaxRows => {

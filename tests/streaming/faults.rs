@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio_postgres::{Client, NoTls};
 
 use super::gateway_proxy::{GatewayProxy, Mode};
-use super::{config, endless, job_states, rows, start_with, unique, wait_jobs_stopped};
+use super::{config, endless, first_error, job_states, rows, start_with, unique, wait_jobs_stopped};
 
 /// flinkwire in front of `proxy`, with short timeouts so faults show within seconds.
 async fn start_behind(proxy: &GatewayProxy) -> SocketAddr {
@@ -77,14 +77,7 @@ async fn the_gateway_down_mid_stream_is_class_08_and_flinkwire_recovers_by_itsel
     proxy.down();
     let down_at = Instant::now();
     // The streaming client: an error of class 08 within seconds, not a hang.
-    let err = loop {
-        match tokio::time::timeout(Duration::from_secs(20), stream.next()).await {
-            Ok(Some(Ok(_))) => continue,
-            Ok(Some(Err(err))) => break err,
-            Ok(None) => panic!("the stream ended without an error"),
-            Err(_) => panic!("no error 20 s after the gateway went down"),
-        }
-    };
+    let err = first_error(stream.as_mut(), Duration::from_secs(20), "the gateway went down").await;
     let streaming_error_after = down_at.elapsed();
     assert!(code(&err).starts_with("08"), "{err}");
     // The idle session's next statement fails cleanly, and so does a new connection's.

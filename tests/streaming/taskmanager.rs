@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use super::{connect, endless, job_states, unique, wait_jobs_stopped};
+use super::{connect, endless, first_error, job_states, unique, wait_jobs_stopped};
 
 /// Free task slots the JobManager reports.
 async fn free_slots() -> u64 {
@@ -34,14 +34,7 @@ async fn a_taskmanager_killed_mid_query_gives_the_client_flinks_reason() {
     let killed = std::process::Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     assert!(killed.success(), "kill -KILL {pid}");
     let killed_at = Instant::now();
-    let err = loop {
-        match tokio::time::timeout(Duration::from_secs(120), stream.next()).await {
-            Ok(Some(Ok(_))) => continue,
-            Ok(Some(Err(err))) => break err,
-            Ok(None) => panic!("the stream ended without an error after the TaskManager died"),
-            Err(_) => panic!("no error 120 s after the TaskManager was killed"),
-        }
-    };
+    let err = first_error(stream, Duration::from_secs(120), "the TaskManager was killed").await;
     let took = killed_at.elapsed();
     let db = err.as_db_error().unwrap_or_else(|| panic!("not a server error: {err}"));
     eprintln!(
