@@ -32,6 +32,10 @@ struct Inner {
     open_sessions: AtomicUsize,
 }
 
+/// The largest answer read from a gateway: far above any result page (the gateway pages results
+/// by row count), small enough that a gateway answering garbage cannot exhaust memory.
+const MAX_BODY_BYTES: usize = 256 << 20;
+
 /// Idle HTTP connections kept open to one gateway.
 const MAX_IDLE_CONNECTIONS: usize = 16;
 
@@ -115,6 +119,19 @@ impl GatewayClient {
         Ok(format!("/{}{}", self.version().await?.path_prefix(), path))
     }
 
+    /// Reads an answer's body, refusing one longer than [`MAX_BODY_BYTES`].
+    async fn read_body(&self, mut resp: reqwest::Response, method: &Method, path: &str) -> Result<Vec<u8>, BackendError> {
+        let expected = resp.content_length().unwrap_or(0).min(MAX_BODY_BYTES as u64) as usize;
+        let mut body = Vec::with_capacity(expected);
+        while let Some(chunk) = resp.chunk().await.map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(BackendError::Protocol(format!("{method} {path}: the answer exceeds {MAX_BODY_BYTES} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     /// Sends one request and decodes the JSON answer; error bodies become classified errors.
     pub(crate) async fn request<B, T>(
         &self,
@@ -136,10 +153,7 @@ impl GatewayClient {
             .await
             .map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))?;
+        let bytes = self.read_body(resp, &method, path).await?;
         if status != StatusCode::OK {
             let text = String::from_utf8_lossy(&bytes);
             // The whole body (with the Java stack trace) goes to the log, never to the client.
