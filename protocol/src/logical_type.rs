@@ -412,7 +412,7 @@ fn invalid(type_name: &str, field: &'static str, v: &Value) -> TypeError {
 /// A type name it does not know is an error; callers that must not fail can fall back to
 /// `LogicalType::Unknown(text)`.
 pub fn parse_sql_type(input: &str) -> Result<DataType, TypeError> {
-    let mut p = Parser { input, tokens: tokenize(input)?, pos: 0, depth: 0, postfix: 0 };
+    let mut p = Parser { input, tokens: tokenize(input)?, pos: 0, depth: 0, deepest: 0 };
     let ty = p.data_type()?;
     if let Some(t) = p.peek() {
         return Err(p.error_at(t.offset, "unexpected trailing input"));
@@ -497,18 +497,18 @@ struct Parser<'a> {
     input: &'a str,
     tokens: Vec<Token>,
     pos: usize,
-    /// Nesting depth of [`Parser::data_type`] (ARRAY/MAP/MULTISET/ROW recurse).
+    /// Nesting level of the [`Parser::data_type`] being read (ARRAY/MAP/MULTISET/ROW recurse).
     depth: usize,
-    /// Postfix `ARRAY`/`MULTISET` read so far in the whole string (each nests one level).
-    postfix: usize,
+    /// The deepest nesting level of the type being read so far, postfix `ARRAY`/`MULTISET`
+    /// included (each wraps what is before it in one more level).
+    deepest: usize,
 }
 
-/// Bounds the nesting of a parsed type to 2 × this: at most this many levels of recursion
-/// (`ARRAY<…>`, `MAP<…>`, `ROW<…>`) and this many postfix `ARRAY`/`MULTISET` in the whole string
-/// (Flink prints types in the `ARRAY<…>` form). 100 000 nested `ARRAY<`, or `INT` followed by
-/// 100 000 ` ARRAY`, overflowed the stack while parsing, printing or dropping the type (found by
-/// fuzzing, fuzz/fuzz_targets/logical_type.rs with a large input). The gateway's JSON form is
-/// bounded by serde_json's nesting limit of 128.
+/// The deepest type nesting read, the way `Display` prints it (`INT ARRAY` is `ARRAY<INT>`, two
+/// levels), so whatever parses prints as something that parses again. 100 000 nested `ARRAY<`,
+/// or `INT` followed by 100 000 ` ARRAY`, overflowed the stack while parsing, printing or dropping
+/// the type (found by fuzzing, fuzz/fuzz_targets/logical_type.rs with a large input). The
+/// gateway's JSON form is bounded by serde_json's nesting limit of 128.
 const MAX_TYPE_DEPTH: usize = 128;
 
 impl Parser<'_> {
@@ -603,7 +603,10 @@ impl Parser<'_> {
             return Err(self.error("type nested too deeply"));
         }
         self.depth += 1;
+        // What this type's own postfix collections add to is the nesting of this type only.
+        let outer = std::mem::replace(&mut self.deepest, self.depth);
         let ty = self.nested_data_type();
+        self.deepest = self.deepest.max(outer);
         self.depth -= 1;
         ty
     }
@@ -621,8 +624,8 @@ impl Parser<'_> {
             } else {
                 break;
             }
-            self.postfix += 1;
-            if self.postfix > MAX_TYPE_DEPTH {
+            self.deepest += 1;
+            if self.deepest > MAX_TYPE_DEPTH {
                 return Err(self.error_at(at, "type nested too deeply"));
             }
             nullable = self.nullability();
@@ -1053,6 +1056,14 @@ pub(crate) mod tests {
         assert!(parse_sql_type(&deep(100)).is_ok());
         let postfix = |n: usize| format!("INT{}", " ARRAY".repeat(n));
         assert!(parse_sql_type(&postfix(100)).is_ok());
+        // The limit is on the printed nesting: what parses prints as something that parses.
+        for text in [deep(127), postfix(127), format!("ARRAY<{}>", postfix(126)), format!("MAP<{}, INT> ARRAY", deep(125))] {
+            let t = parse_sql_type(&text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parse_sql_type(&t.to_string()), Ok(t));
+        }
+        for text in [deep(128), postfix(128), format!("ARRAY<{}>", postfix(127)), format!("MAP<INT, {}> ARRAY", deep(126))] {
+            assert!(parse_sql_type(&text).is_err(), "{text}");
+        }
         let out = std::thread::Builder::new()
             .stack_size(2 << 20)
             .spawn(move || {
