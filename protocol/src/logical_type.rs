@@ -614,7 +614,9 @@ impl Parser<'_> {
     fn nested_data_type(&mut self) -> Result<DataType, TypeError> {
         let mut ty = self.base_type()?;
         // Postfix collection syntax: `INT ARRAY`, `STRING MULTISET`, each with its own nullability.
-        let mut nullable = self.nullability();
+        // NULL is nullable whatever the text says, as in `DataType::from_json` (`NULL NOT NULL`
+        // printed as `NULL` and did not round-trip; found by fuzz/fuzz_targets/logical_type.rs).
+        let mut nullable = self.nullability() || ty == LogicalType::Null;
         loop {
             let at = self.offset();
             if self.eat_kw("ARRAY") {
@@ -1046,6 +1048,16 @@ pub(crate) mod tests {
         assert!(parse_sql_type("FOO").is_err());
         assert!(parse_sql_type("MAP<INT>").is_err());
         assert!(parse_sql_type("INT *ROWTIME*").is_err());
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/logical_type.rs): `NULL NOT NULL` did not round-trip.
+    #[test]
+    fn null_type_is_always_nullable() {
+        let t = parse_sql_type("ROW<`a` NULL NOT NULL> NOT NULL").unwrap();
+        assert_eq!(t, parse_sql_type(&t.to_string()).unwrap());
+        assert!(parse_sql_type("NULL NOT NULL").unwrap().nullable);
+        assert!(!parse_sql_type("NULL NOT NULL ARRAY NOT NULL").unwrap().nullable);
+        assert_eq!(parse_sql_type("NULL NOT NULL").unwrap(), DataType::from_json(&serde_json::json!({"type":"NULL","nullable":false})).unwrap());
     }
 
     /// Found by fuzzing (fuzz/fuzz_targets/logical_type.rs with large inputs): deeply nested
