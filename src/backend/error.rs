@@ -55,10 +55,10 @@ impl BackendError {
         }
     }
 
+    /// A transport failure. flinkwire decodes bodies itself (serde_json), so reqwest's own
+    /// "error decoding response body" only means the body stopped arriving (the connection was
+    /// cut mid-answer): a connection failure like any other, class 08.
     pub(crate) fn from_reqwest(url: &str, err: reqwest::Error) -> Self {
-        if err.is_decode() {
-            return Self::Protocol(err.to_string());
-        }
         // Walk the source chain: reqwest's own message ("error sending request") says nothing.
         let mut reason = err.to_string();
         let mut source = std::error::Error::source(&err);

@@ -38,6 +38,11 @@ fn code(err: &tokio_postgres::Error) -> String {
     err.code().map(|c| c.code().to_owned()).unwrap_or_else(|| format!("no SQLSTATE: {err}"))
 }
 
+/// SQLSTATE and message, for assertion failures (tokio-postgres displays only "db error").
+fn described(err: &tokio_postgres::Error) -> String {
+    format!("{} {}", code(err), err.as_db_error().map_or(String::new(), |e| e.message().to_owned()))
+}
+
 /// `SELECT 1` on a fresh connection: the SQLSTATE if the connection or the query fails.
 async fn fresh_select_one(addr: SocketAddr) -> Result<(), String> {
     let (client, _task) = try_connect(addr).await.map_err(|e| code(&e))?;
@@ -79,10 +84,10 @@ async fn the_gateway_down_mid_stream_is_class_08_and_flinkwire_recovers_by_itsel
     // The streaming client: an error of class 08 within seconds, not a hang.
     let err = first_error(stream.as_mut(), Duration::from_secs(20), "the gateway went down").await;
     let streaming_error_after = down_at.elapsed();
-    assert!(code(&err).starts_with("08"), "{err}");
+    assert!(code(&err).starts_with("08"), "{}", described(&err));
     // The idle session's next statement fails cleanly, and so does a new connection's.
     let err = idle.simple_query("SELECT 1").await.unwrap_err();
-    assert!(code(&err).starts_with("08"), "{err}");
+    assert!(code(&err).starts_with("08"), "{}", described(&err));
     let started = Instant::now();
     assert_eq!(fresh_select_one(addr).await, Err("08001".into()));
     assert!(started.elapsed() < Duration::from_secs(5), "a new connection took {:?} to fail", started.elapsed());
