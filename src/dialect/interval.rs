@@ -51,6 +51,13 @@ fn invalid(text: &str) -> Refusal {
     Refusal::new(SqlState("22007"), format!("invalid input syntax for type interval: \"{text}\""))
 }
 
+/// PostgreSQL's answer to a field beyond its range (`interval_field_overflow`). Without it, huge
+/// fields overflowed i128 (a panic in debug builds, a wrong interval sent to Flink in release;
+/// found by fuzzing, fuzz/sql/fuzz_targets/dialect.rs).
+fn out_of_range(text: &str) -> Refusal {
+    Refusal::new(SqlState("22015"), format!("interval field value out of range: \"{text}\""))
+}
+
 /// A decimal number as an exact fraction: digits and the power of ten that divides them.
 fn parse_decimal(token: &str) -> Option<(i128, u32)> {
     let (sign, digits) = match token.strip_prefix('-') {
@@ -119,7 +126,9 @@ fn parse_clock(token: &str) -> Option<i128> {
         }
         None => 0,
     };
-    Some(sign * (hours * MICROS_PER_HOUR + minutes * MICROS_PER_MINUTE + seconds))
+    // Checked: `'99999999999999999999999999999:00'` overflowed (see `out_of_range`).
+    let total = hours.checked_mul(MICROS_PER_HOUR)?.checked_add(minutes.checked_mul(MICROS_PER_MINUTE)?)?.checked_add(seconds)?;
+    Some(sign * total)
 }
 
 /// Reads a PostgreSQL interval string (the free form: `'1 day 2 hours'`, `'02:00:00'`, units
@@ -139,7 +148,7 @@ pub(super) fn parse(text: &str) -> Result<PgInterval, Refusal> {
     while i < tokens.len() {
         let token = tokens[i];
         if token.contains(':') {
-            micros += parse_clock(token).ok_or_else(|| invalid(text))?;
+            micros = micros.checked_add(parse_clock(token).ok_or_else(|| invalid(text))?).ok_or_else(|| out_of_range(text))?;
             saw_time = true;
             i += 1;
             continue;
@@ -151,19 +160,22 @@ pub(super) fn parse(text: &str) -> Result<PgInterval, Refusal> {
         let (value, scale) = parse_decimal(number).ok_or_else(|| invalid(text))?;
         let Some(word) = word else {
             // A bare number is seconds, as in PostgreSQL (`'90'::interval`).
-            micros += scaled(value, scale, MICROS_PER_SECOND).ok_or_else(|| refuse(text, "Flink intervals count milliseconds"))?;
+            let seconds = scaled(value, scale, MICROS_PER_SECOND).ok_or_else(|| refuse(text, "Flink intervals count milliseconds"))?;
+            micros = micros.checked_add(seconds).ok_or_else(|| out_of_range(text))?;
             saw_time = true;
             i += 1;
             continue;
         };
         match unit(word).ok_or_else(|| invalid(text))? {
             Unit::Micros(per) => {
-                micros += scaled(value, scale, per).ok_or_else(|| refuse(text, "Flink intervals count milliseconds"))?;
+                let field = scaled(value, scale, per).ok_or_else(|| refuse(text, "Flink intervals count milliseconds"))?;
+                micros = micros.checked_add(field).ok_or_else(|| out_of_range(text))?;
                 saw_time = true;
             }
             Unit::Months(per) => {
-                months += scaled(value, scale, per)
+                let field = scaled(value, scale, per)
                     .ok_or_else(|| refuse(text, "PostgreSQL turns a fraction of a month into days, which Flink cannot add to months"))?;
+                months = months.checked_add(field).ok_or_else(|| out_of_range(text))?;
                 saw_months = true;
             }
         }
@@ -188,7 +200,7 @@ pub(super) fn translate(text: &str) -> Result<Expr, Refusal> {
 fn to_flink(interval: PgInterval, text: &str) -> Result<Expr, Refusal> {
     match interval {
         PgInterval::Months(months) => {
-            let (sign, months) = (if months < 0 { "-" } else { "" }, months.abs());
+            let (sign, months) = (if months < 0 { "-" } else { "" }, months.checked_abs().ok_or_else(|| out_of_range(text))?);
             let (years, rest) = (months / 12, months % 12);
             if years > MAX_YEARS {
                 return Err(refuse(text, "Flink's year-month intervals stop at 9999 years"));
@@ -197,7 +209,7 @@ fn to_flink(interval: PgInterval, text: &str) -> Result<Expr, Refusal> {
         }
         PgInterval::Millis(millis) => {
             let day_millis = MICROS_PER_DAY / MICROS_PER_MILLI;
-            let (sign, millis) = (if millis < 0 { "-" } else { "" }, millis.abs());
+            let (sign, millis) = (if millis < 0 { "-" } else { "" }, millis.checked_abs().ok_or_else(|| out_of_range(text))?);
             let days = millis / day_millis;
             let (shown_days, extra_days) = if days > MAX_DAYS_IN_LITERAL { (0, days) } else { (days, 0) };
             let rest = millis % day_millis;
@@ -291,5 +303,15 @@ mod tests {
         assert!(refused("P1D").starts_with("0A000"));
         assert!(refused("five minutes").starts_with("22007"));
         assert!(refused("5 fortnights").starts_with("22007"));
+    }
+
+    /// Found by fuzzing (fuzz/sql/fuzz_targets/dialect.rs): these overflowed i128.
+    #[test]
+    fn huge_fields_are_out_of_range_not_an_overflow() {
+        assert!(refused("99999999999999999999999999999:00").starts_with("22007"));
+        assert!(refused(&["99999999999999999999999999 days"; 30].join(" ")).starts_with("22015"));
+        assert!(refused(&["999999999999999999999999999999 millennia"; 20_000].join(" ")).starts_with("22015"));
+        assert!(refused(&["-9999999999999999999999999 hours"; 60_000].join(" ")).starts_with("22015"));
+        assert!(super::super::to_flink("SELECT INTERVAL '99999999999999999999999999999:00'").is_err());
     }
 }
