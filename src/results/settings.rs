@@ -117,6 +117,9 @@ impl ResultSettings {
             }
             STATEMENT_TIMEOUT => {
                 let timeout = parse_duration_ms(value).ok_or_else(|| bad("milliseconds, or a number with a unit: ms, s, min, h"))?;
+                // Whole milliseconds, rounded, as PostgreSQL keeps it: `5us` is 0 (no limit), not a
+                // 5 µs limit that SHOW printed as `0s` (found by fuzzing, fuzz/sql session_settings).
+                let timeout = Duration::from_millis(u64::try_from(timeout.as_micros().saturating_add(500) / 1000).unwrap_or(u64::MAX));
                 self.statement_timeout = (!timeout.is_zero()).then_some(timeout);
             }
             _ => return Ok(false),
@@ -212,6 +215,12 @@ mod tests {
         assert_eq!(s.get(STATEMENT_TIMEOUT).unwrap(), "1500ms");
         assert!(s.set(STATEMENT_TIMEOUT, "0").unwrap());
         assert_eq!(s.statement_timeout, None);
+        // Whole milliseconds, as PostgreSQL: `5us` showed as `0s` but cut every statement off
+        // after 5 µs (found by fuzzing, fuzz/sql/fuzz_targets/session_settings.rs).
+        assert!(s.set(STATEMENT_TIMEOUT, "5us").unwrap());
+        assert_eq!((s.statement_timeout, s.get(STATEMENT_TIMEOUT).unwrap().as_str()), (None, "0"));
+        assert!(s.set(STATEMENT_TIMEOUT, "1500us").unwrap());
+        assert_eq!((s.statement_timeout, s.get(STATEMENT_TIMEOUT).unwrap().as_str()), (Some(Duration::from_millis(2)), "2ms"));
         assert!(s.set(RESULT_MODE, "bogus").is_err());
         assert!(!s.set("search_path", "x").unwrap());
         assert_eq!(s.effective_mode(RuntimeMode::Batch), ResultMode::Append);
