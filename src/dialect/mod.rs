@@ -123,11 +123,29 @@ pub fn backtick_identifiers(sql: &str) -> Option<String> {
                 out.push_str(&w.value.replace('`', "``"));
                 out.push('`');
             }
+            // A token's Display writes a literal's value between quotes without doubling the
+            // quotes in it: `'it''s'` came out as `'it's'`, which ends the literal early. A
+            // client-side escaped value (`WHERE name = 'a'' OR ''1''=''1'`, as psycopg2 or PgJDBC
+            // inline parameters) became `'a' OR '1'='1'`. Quotes are doubled again here; the
+            // escape forms whose text cannot be rebuilt from the value leave the statement as it
+            // is. Found by fuzzing (fuzz/sql/fuzz_targets/dialect.rs).
+            Token::SingleQuotedString(v) => push_quoted(&mut out, "'", v),
+            Token::NationalStringLiteral(v) => push_quoted(&mut out, "N'", v),
+            Token::HexStringLiteral(v) => push_quoted(&mut out, "X'", v),
+            Token::SingleQuotedByteStringLiteral(v) => push_quoted(&mut out, "B'", v),
+            Token::EscapedStringLiteral(_) | Token::UnicodeStringLiteral(_) => return None,
             other => out.push_str(&other.to_string()),
         }
         i += 1;
     }
     changed.then(|| out.trim_end().to_owned())
+}
+
+/// `prefix`, `value` with its quotes doubled, `'`: a literal as it was written.
+fn push_quoted(out: &mut String, prefix: &str, value: &str) {
+    out.push_str(prefix);
+    out.push_str(&value.replace('\'', "''"));
+    out.push('\'');
 }
 
 struct Rewriter {
@@ -562,6 +580,22 @@ mod tests {
         assert_eq!(t(r#"SELECT "Name", "a""b" FROM "orders" -- "c""#), r#"SELECT `Name`, `a"b` FROM `orders` -- "c""#);
         // A backtick anywhere: native Flink SQL, or too odd to rewrite safely.
         assert_eq!(t(r#"SELECT "x`y" FROM t"#), r#"SELECT "x`y" FROM t"#);
+    }
+
+    /// Found by fuzzing (fuzz/sql/fuzz_targets/dialect.rs): rewriting identifiers lost the
+    /// doubled quotes of string literals, so an escaped value could end its literal and become
+    /// SQL (`'a'' OR ''1''=''1'` → `'a' OR '1'='1'`), or one statement two.
+    #[test]
+    fn literals_keep_their_doubled_quotes() {
+        assert_eq!(
+            t(r#"SELECT * FROM "t" WHERE name = 'a'' OR ''1''=''1'"#),
+            "SELECT * FROM `t` WHERE name = 'a'' OR ''1''=''1'"
+        );
+        assert_eq!(t(r#"SELECT "a", 'x'';DROP TABLE t;--'"#), "SELECT `a`, 'x'';DROP TABLE t;--'");
+        assert_eq!(t(r#"SELECT "a", N'it''s', '''' FROM t LIMIT ALL"#), "SELECT `a`, N'it''s', '''' FROM t");
+        // Escape-string forms cannot be rebuilt from their value: left as written.
+        assert_eq!(backtick_identifiers(r#"SELECT "a", E'it\'s', E'\n'"#), None);
+        assert_eq!(backtick_identifiers(r#"SELECT "a", U&'d\0061t'"#), None);
     }
 
     #[test]
