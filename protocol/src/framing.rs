@@ -19,7 +19,9 @@ const NEGOTIATION_CODES: [u32; 2] = [80_877_103, 80_877_104];
 pub enum Observation {
     /// Every byte belongs to frames within the limit.
     Fine,
-    /// The frame whose header starts at byte `offset` of the chunk claims more than the limit.
+    /// A frame claims more than the limit; its header starts at byte `offset` of the chunk, or
+    /// began in an earlier chunk (`offset` 0). The bytes before `offset` belong to earlier frames
+    /// (or to the start of this header) and may be passed on.
     TooLarge { offset: usize, kind: FrameKind, claimed: u64 },
 }
 

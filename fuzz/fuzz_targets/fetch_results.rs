@@ -1,0 +1,55 @@
+//! A gateway fetch-results body, end to end: the bytes go through serde_json into
+//! `rest::FetchResultsResponse` (or a bare `rest::ResultInfo`, as in Flink's own
+//! `result_info_json_format.txt`), the columns into `json_arrow::ResultSchema`, the rows into an
+//! Arrow batch, and every row through the PostgreSQL text and binary row encoders.
+//!
+//! Invariants beyond "does not panic":
+//! - `rows_to_batch` agrees with `ResultSchema::new(..).batch(..)`; a batch has one row per JSON
+//!   row, one column per gateway column (plus `op` when enabled) and the rows' changelog kinds.
+//! - Whatever the decoder builds, the encoder accepts: binding a batch never fails on an Arrow
+//!   type mismatch, and encoding a row can only fail with "out of PostgreSQL range".
+//! - The encoded DataRow payload is well framed (one `i32` length + bytes per column, `-1` for
+//!   NULL, exactly as many as columns), NULL exactly where the Arrow value is NULL, text-format
+//!   values are valid UTF-8, and `json` columns hold valid JSON.
+#![no_main]
+
+use flinkwire_protocol::json_arrow::{rows_to_batch, ResultSchema};
+use flinkwire_protocol::pg_types;
+use flinkwire_protocol::rest::{ColumnInfo, FetchResultsResponse, ResultInfo};
+use libfuzzer_sys::fuzz_target;
+
+#[path = "pipeline.rs"]
+mod pipeline;
+use pipeline::check_batch;
+
+fn results(data: &[u8]) -> Option<ResultInfo> {
+    match serde_json::from_slice::<FetchResultsResponse>(data) {
+        Ok(page) => page.results,
+        Err(_) => serde_json::from_slice::<ResultInfo>(data).ok(),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(info) = results(data) else { return };
+    let columns: &[ColumnInfo] = &info.columns;
+    let one_shot = rows_to_batch(columns, &info.data);
+    let Ok(schema) = ResultSchema::new(columns) else {
+        assert!(one_shot.is_err(), "rows_to_batch succeeded where ResultSchema::new failed");
+        return;
+    };
+    assert_eq!(schema.columns().len(), columns.len());
+    for (parsed, raw) in schema.columns().iter().zip(columns) {
+        assert_eq!(parsed.name, raw.name);
+        assert_eq!(parsed.pg_type, pg_types::pg_type(&parsed.data_type));
+    }
+    let batch = schema.batch(&info.data);
+    assert_eq!(batch.is_ok(), one_shot.is_ok(), "rows_to_batch and ResultSchema::batch disagree");
+    let Ok(batch) = batch else { return };
+    check_batch(&schema, &info.data, &batch);
+
+    let with_op = schema.with_op_column();
+    let again = with_op.clone().with_op_column();
+    assert_eq!(again.columns().len(), with_op.columns().len(), "with_op_column is not idempotent");
+    let batch = with_op.batch(&info.data).expect("the op column cannot make a page fail");
+    check_batch(&with_op, &info.data, &batch);
+});
