@@ -38,6 +38,9 @@ pub struct Config {
     /// What one client connection may send and how long it may take to log in.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// TLS for client connections.
+    #[serde(default)]
+    pub tls: crate::tls::TlsConfig,
 }
 
 /// Per-connection limits on client input (PgBouncer's `max_packet_size` and
@@ -55,6 +58,14 @@ pub struct LimitsConfig {
     /// Named prepared statements one connection may hold; Parse beyond it fails with 54000.
     #[serde(default = "default_max_prepared_statements")]
     pub max_prepared_statements: usize,
+    /// Client connections the server accepts at once (0: no limit); one more is refused with
+    /// 53300 "sorry, too many clients already" before authentication.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Connections one user may hold at once (0: no limit); 53300 "too many connections for
+    /// role …" after authentication.
+    #[serde(default)]
+    pub max_connections_per_user: usize,
 }
 
 impl LimitsConfig {
@@ -69,6 +80,8 @@ impl Default for LimitsConfig {
             max_message_bytes: default_max_message_bytes(),
             login_timeout_secs: default_login_timeout(),
             max_prepared_statements: default_max_prepared_statements(),
+            max_connections: default_max_connections(),
+            max_connections_per_user: 0,
         }
     }
 }
@@ -85,6 +98,12 @@ fn default_login_timeout() -> u64 {
 
 fn default_max_prepared_statements() -> usize {
     10_000
+}
+
+/// PgBouncer's `max_client_conn` is 100; flinkwire's connections are cheap (≈ 30 KiB idle) but
+/// each may hold a Flink job, so the cap is a guard against floods rather than a pool size.
+fn default_max_connections() -> usize {
+    1_000
 }
 
 /// One Flink session cluster as clients see it (`options='-c flinkwire.cluster=NAME'`).
@@ -211,18 +230,36 @@ pub struct SessionConfig {
     pub init_sql: Vec<String>,
 }
 
-/// A user allowed to log in with a password.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// A user allowed to log in (see docs/security.md).
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,
-    pub password: String,
+    /// A SCRAM-SHA-256 verifier (`flinkwire passwd`), an `md5…` hash, or a plaintext password
+    /// (turned into a verifier at load, with a warning).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// How the user authenticates; default `scram-sha-256` when a password is set.
+    #[serde(default)]
+    pub auth: Option<crate::auth::AuthMethod>,
     /// The user's cluster when the connection names none.
     #[serde(default)]
     pub cluster: Option<String>,
     /// The user's environment, overriding the cluster's choice.
     #[serde(default)]
     pub environment: Option<String>,
+}
+
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password: configurations end up in logs and panic messages.
+        f.debug_struct("UserConfig")
+            .field("name", &self.name)
+            .field("auth", &self.auth)
+            .field("cluster", &self.cluster)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Values given on the command line; each one overrides file and environment.
@@ -275,6 +312,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.gateway.forced_api_version()?;
+        self.tls.validate().map_err(|e| ConfigError::Invalid(format!("tls: {e}")))?;
         if self.users.is_empty() && !self.listen.ip().is_loopback() {
             return Err(ConfigError::TrustOnNonLoopback(self.listen));
         }

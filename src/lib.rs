@@ -12,6 +12,8 @@
 //!
 //! - [`config`]: TOML file + `FLINKWIRE_*` environment + flags.
 //! - [`server`]: the listener and per-connection tasks.
+//! - [`tls`]: certificates for the listener, reloaded on SIGHUP.
+//! - [`auth`]: users' credentials (SCRAM verifiers, MD5 hashes) and the SCRAM exchange.
 //! - [`frontend`]: the PostgreSQL protocol on `pgwire` (startup, simple and extended query).
 //! - [`session`]: a client's state: its Flink SQL Gateway session.
 //! - [`dialect`]: PostgreSQL dialect → Flink SQL rewrites for the SQL BI tools generate.
@@ -26,6 +28,7 @@
 //! The pure translations (REST types, type mapping, value encoding, SQLSTATEs, parameter
 //! inlining) live in the `flinkwire-protocol` crate.
 
+pub mod auth;
 pub mod backend;
 pub mod catalog;
 pub mod cluster;
@@ -37,3 +40,4 @@ pub mod results;
 pub mod router;
 pub mod server;
 pub mod session;
+pub mod tls;

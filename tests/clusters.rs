@@ -71,8 +71,8 @@ fn test_config(pool_size: usize) -> Config {
         ("bad".to_owned(), env(&["broken"], &["CREATE TEMPORARY VIEW oops AS SELECT * FROM no_such_table"])),
     ]);
     config.users = vec![
-        UserConfig { name: "alice".into(), password: PASSWORD.into(), cluster: Some("b".into()), environment: None },
-        UserConfig { name: "bob".into(), password: PASSWORD.into(), ..Default::default() },
+        UserConfig { name: "alice".into(), password: Some(PASSWORD.into()), cluster: Some("b".into()), environment: None, ..Default::default() },
+        UserConfig { name: "bob".into(), password: Some(PASSWORD.into()), ..Default::default() },
     ];
     config
 }

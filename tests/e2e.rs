@@ -206,7 +206,7 @@ async fn portal_suspends_and_resumes_on_one_result() {
 #[ignore = "needs Flink: scripts/test.sh"]
 async fn password_authentication() {
     let mut config = test_config();
-    config.users.push(UserConfig { name: "alice".into(), password: "s3cret".into(), ..Default::default() });
+    config.users.push(UserConfig { name: "alice".into(), password: Some("s3cret".into()), ..Default::default() });
     let addr = start_server_with(config).await;
     let dsn = |password: &str| {
         format!("host={} port={} user=alice password={password} dbname=default_catalog", addr.ip(), addr.port())

@@ -5,6 +5,7 @@
 //! pgwire does the protocol bookkeeping; flinkwire overrides the paths where pgwire would buffer
 //! a whole result (simple query flushes per page; Execute streams and suspends portals itself).
 
+pub mod admission;
 pub mod cancel;
 mod copy;
 mod cursor;
@@ -43,12 +44,30 @@ pub struct Connection {
     cursors: Mutex<HashMap<String, cursor::Cursor>>,
     /// Names of the named prepared statements Parse has stored (`extended.rs`), for the limit.
     statement_names: Mutex<std::collections::HashSet<String>>,
+    /// Where the client is in logging in (`startup.rs`).
+    login: Mutex<startup::Login>,
+    /// The connection's place under `limits.max_connections`; `None` when the server was full
+    /// (the startup packet is answered 53300).
+    server_slot: Option<admission::Slot>,
+    /// The place under `limits.max_connections_per_user`, taken after authentication.
+    user_slot: std::sync::OnceLock<admission::Slot>,
+    /// `tls-server-end-point` data of the certificate this connection's TLS used (SCRAM-PLUS).
+    tls_end_point: Option<Vec<u8>>,
+    /// The client's verified certificate, if it sent one (`auth = "cert"`).
+    client_certificate: std::sync::OnceLock<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Connection {
-    /// A connection that has not started up yet.
-    pub fn new(ctx: Arc<ServerContext>) -> Self {
+    /// A connection that has not started up yet. `server_slot` is its place under
+    /// `limits.max_connections` (`None`: refused at startup); `tls_end_point` the channel-binding
+    /// data of the TLS certificate offered to it.
+    pub fn new(ctx: Arc<ServerContext>, server_slot: Option<admission::Slot>, tls_end_point: Option<Vec<u8>>) -> Self {
         Self {
+            login: Mutex::default(),
+            server_slot,
+            user_slot: Default::default(),
+            tls_end_point,
+            client_certificate: Default::default(),
             ctx,
             session: OnceCell::new(),
             portals: Mutex::new(HashMap::new()),
@@ -62,6 +81,12 @@ impl Connection {
     /// The connection's cancel state (a CancelRequest, or the client leaving mid-result).
     pub fn canceller(&self) -> Arc<cancel::QueryCanceller> {
         self.canceller.clone()
+    }
+
+    /// Records the certificate the client presented in the TLS handshake (already verified
+    /// against `tls.client_ca` by rustls).
+    pub fn set_client_certificate(&self, certificate: rustls::pki_types::CertificateDer<'static>) {
+        let _ = self.client_certificate.set(certificate);
     }
 
     /// The per-connection input limits.

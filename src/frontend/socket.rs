@@ -140,13 +140,15 @@ impl AsyncWrite for TrackedStream {
 
 /// Serves one client socket until it disconnects, logs in too slowly, or sends too much.
 /// `on_leaving` is called when the client sends Terminate or closes its socket while a result is
-/// being written (see the module documentation).
+/// being written (see the module documentation); `on_secured` once a TLS handshake has
+/// completed, with the client's certificate chain (empty when it sent none).
 pub async fn serve_socket<H>(
     socket: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
     limits: &LimitsConfig,
     on_leaving: impl Fn() + Send + Sync + 'static,
+    on_secured: impl FnOnce(&[rustls::pki_types::CertificateDer<'static>]),
 ) -> io::Result<()>
 where
     H: PgWireServerHandlers,
@@ -165,6 +167,9 @@ where
 
     // pgwire may already hold the start of the startup packet: the tracker starts there.
     let parts = negotiated.into_parts();
+    if let MaybeTls::Tls(tls) = &parts.io {
+        on_secured(tls.get_ref().1.peer_certificates().unwrap_or_default());
+    }
     let mut read_buf = parts.read_buf;
     let mut stream = TrackedStream {
         io: parts.io,
