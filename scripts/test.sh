@@ -15,6 +15,7 @@ RUN_DIR="${FW_TEST_RUN_DIR:-$FW_ROOT/.run/test}"
 fw_ensure_cargo
 fw_ensure_java
 fw_ensure_pkg psql postgresql-client
+fw_ensure_pkg openssl openssl
 fw_ensure_pkg /usr/share/java/postgresql.jar libpostgresql-jdbc-java
 fw_ensure_pip psycopg "psycopg[binary]>=3.1"
 fw_ensure_pip sqlalchemy "sqlalchemy>=2.0"
@@ -53,6 +54,8 @@ export FLINKWIRE_TEST_GATEWAY="http://127.0.0.1:$AGENT_PORT"
 export FLINKWIRE_TEST_FLINK_REST="http://127.0.0.1:$FLINK_PORT"
 fw_log "end-to-end tests (tokio-postgres) against real Flink"
 cargo test --test e2e -- --include-ignored --test-threads=2
+fw_log "security: TLS from a throw-away CA, SCRAM(-PLUS), md5, cleartext, cert, reload, limits (psql, tokio-postgres)"
+cargo test --test security -- --include-ignored --test-threads=2
 fw_log "clusters, routing, environments, pool, snapshot (two property sets on one agent)"
 cargo test --test clusters -- --include-ignored --test-threads=2
 

@@ -208,8 +208,10 @@ impl<'a> Lexer<'a> {
             let start = self.pos;
             match c {
                 b if b.is_ascii_whitespace() => self.pos += 1,
+                // A `--` comment ends at a line feed or a carriage return, in PostgreSQL's lexer,
+                // sqlparser's and Flink's (Calcite) alike: `-- x\rADD JAR …` is not all comment.
                 b'-' if bytes.get(self.pos + 1) == Some(&b'-') => {
-                    self.pos = self.sql[self.pos..].find('\n').map_or(self.sql.len(), |i| self.pos + i + 1);
+                    self.pos = self.sql[self.pos..].find(['\n', '\r']).map_or(self.sql.len(), |i| self.pos + i + 1);
                 }
                 b'/' if bytes.get(self.pos + 1) == Some(&b'*') => {
                     self.pos = self.sql[self.pos + 2..].find("*/").map_or(self.sql.len(), |i| self.pos + 2 + i + 2);
@@ -271,6 +273,10 @@ mod tests {
         );
         assert!(split_statements(" ; ;; -- nothing").is_empty());
         assert_eq!(split_statements("SELECT 1"), vec!["SELECT 1"]);
+        // A carriage return ends a `--` comment, as in PostgreSQL and Flink (found by fuzzing:
+        // the router saw no statement where Flink would run one).
+        assert_eq!(split_statements("-- c\rADD JAR 'x'; SELECT 1"), vec!["-- c\rADD JAR 'x'", "SELECT 1"]);
+        assert_eq!(classify("-- c\rINSERT INTO t VALUES (1)"), StatementKind::Job);
     }
 
     #[test]

@@ -81,7 +81,8 @@ fn tokens(sql: &str) -> Vec<(Tok, usize)> {
         if c.is_ascii_whitespace() {
             i += 1;
         } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
+            // Ends at `\n` or `\r`, as in PostgreSQL's lexer (see `router`).
+            i = sql[i..].find(['\n', '\r']).map_or(b.len(), |n| i + n + 1);
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             i = sql[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
         } else if c == b'"' || c == b'\'' || c == b'`' {
