@@ -35,8 +35,12 @@ fw_start_flink "$RUN_DIR" "$FLINK_PORT"
 fw_log "starting the agent (SQL Gateway REST API on 127.0.0.1:$AGENT_PORT)"
 fw_start_agent "$RUN_DIR" "$AGENT_PORT" "$FLINK_PORT"
 
+# TLS with a self-signed certificate kept across runs, so sslmode=require (and verify-full with
+# sslrootcert) work out of the box; plaintext stays allowed on loopback.
+TLS_DIR="$FW_ROOT/.run/quickstart-tls"
+fw_make_certificate "$TLS_DIR"
 sed -e "s#@DEMO_DIR@#$FW_ROOT/demo#g" -e "s#@PG_PORT@#$PG_PORT#g" -e "s#@AGENT_PORT@#$AGENT_PORT#g" \
-    demo/flinkwire.toml.in >"$RUN_DIR/flinkwire.toml"
+    -e "s#@TLS_DIR@#$TLS_DIR#g" demo/flinkwire.toml.in >"$RUN_DIR/flinkwire.toml"
 fw_start_flinkwire "$RUN_DIR" "$PG_PORT" "$AGENT_PORT" "$RUN_DIR/flinkwire.toml"
 
 cat <<MSG
@@ -46,6 +50,7 @@ cat <<MSG
     psql -h 127.0.0.1 -p $PG_PORT -c 'SELECT 1'
     psql -h 127.0.0.1 -p $PG_PORT -c 'SELECT customer, SUM(amount) FROM orders GROUP BY customer'
     psql -h 127.0.0.1 -p $PG_PORT -c 'SELECT COUNT(*) FROM clicks'
+    psql "host=localhost port=$PG_PORT sslmode=verify-full sslrootcert=$TLS_DIR/server.crt" -c 'SELECT 1'
 
   Ctrl-C stops Flink, the agent and flinkwire.
 

@@ -51,6 +51,20 @@ fw_wait_port() {
 }
 
 # Starts the flinkwire binary in the background; pid in RUN_DIR/flinkwire.pid.
+# A self-signed certificate for localhost / 127.0.0.1 in DIR (server.crt, server.key), made once
+# and kept: clients can trust it with sslrootcert=DIR/server.crt (verify-full).
+fw_make_certificate() {
+    local dir="$1"
+    [ -s "$dir/server.crt" ] && [ -s "$dir/server.key" ] && return 0
+    fw_ensure_pkg openssl openssl
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+        -keyout "$dir/server.key" -out "$dir/server.crt" -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 ||
+        fw_die "openssl could not make a certificate in $dir"
+    chmod 600 "$dir/server.key"
+}
+
 fw_start_flinkwire() {
     local run_dir="$1" port="$2" gateway_port="$3" config="${4:-}"
     local args=(serve --listen "127.0.0.1:$port" --gateway "http://127.0.0.1:$gateway_port")
