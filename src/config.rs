@@ -449,8 +449,14 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 5] =
-        ["FLINKWIRE_LISTEN", "FLINKWIRE_GATEWAY__", "FLINKWIRE_SESSION__", "FLINKWIRE_POOL__", "FLINKWIRE_LIMITS__"];
+    const KEYS: [&str; 6] = [
+        "FLINKWIRE_LISTEN",
+        "FLINKWIRE_GATEWAY__",
+        "FLINKWIRE_SESSION__",
+        "FLINKWIRE_POOL__",
+        "FLINKWIRE_LIMITS__",
+        "FLINKWIRE_TLS__",
+    ];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))
         .collect()
