@@ -324,3 +324,61 @@ fn broken_tls_configuration_stops_startup() {
     config.users = vec![];
     assert!(ServerContext::new(config).is_ok());
 }
+
+/// The `flinkwire serve` process: SIGHUP reloads the certificate files, the process keeps serving.
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn sighup_reloads_the_certificate_of_the_running_binary() {
+    let first = Pki::new("f1");
+    let second = Pki::new("f2");
+    let files = pki::TempDir::new("sighup");
+    let (cert, key) = (files.0.join("server.crt"), files.0.join("server.key"));
+    let (c1, k1) = first.server_ec("server");
+    std::fs::copy(&c1, &cert).unwrap();
+    std::fs::copy(&k1, &key).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY").expect("FLINKWIRE_TEST_GATEWAY");
+    let config = files.0.join("flinkwire.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\n[gateway]\nurl = \"{gateway}\"\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nmode = \"require\"\n",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_flinkwire"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "flinkwire did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let trusting = |pki: &Pki| format!("sslmode=verify-full sslrootcert={}", pki.root().display());
+    let before = psql(addr, &trusting(&first), "SELECT current_user").await;
+    let (c2, k2) = second.server_ec("server");
+    std::fs::copy(&c2, &cert).unwrap();
+    std::fs::copy(&k2, &key).unwrap();
+    let hup = Command::new("kill").args(["-HUP", &server.id().to_string()]).status().unwrap();
+    assert!(hup.success());
+    let mut after = Err(String::new());
+    for _ in 0..50 {
+        after = psql(addr, &trusting(&second), "SELECT current_user").await;
+        if after.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let alive = server.try_wait().unwrap().is_none();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(before.is_ok(), "{before:?}");
+    assert!(after.is_ok(), "after SIGHUP the new certificate: {after:?}");
+    assert!(alive, "SIGHUP must not stop the server");
+}
