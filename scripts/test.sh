@@ -56,6 +56,8 @@ fw_log "end-to-end tests (tokio-postgres) against real Flink"
 cargo test --test e2e -- --include-ignored --test-threads=2
 fw_log "security: TLS from a throw-away CA, SCRAM(-PLUS), md5, cleartext, cert, reload, limits (psql, tokio-postgres)"
 cargo test --test security -- --include-ignored --test-threads=2
+fw_log "operations: SIGTERM drains, the shutdown timeout ends running queries with 57P01 (flinkwire serve processes)"
+cargo test --test operations -- --include-ignored --test-threads=2
 fw_log "clusters, routing, environments, pool, snapshot (two property sets on one agent)"
 cargo test --test clusters -- --include-ignored --test-threads=2
 

@@ -41,6 +41,21 @@ pub struct Config {
     /// TLS for client connections.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
+    /// Seconds running statements get to finish after SIGTERM before they are cancelled and
+    /// their clients get FATAL 57P01.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout_secs: u64,
+}
+
+fn default_shutdown_timeout() -> u64 {
+    30
+}
+
+impl Config {
+    /// See [`Config::shutdown_timeout_secs`].
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
 }
 
 /// Per-connection limits on client input (PgBouncer's `max_packet_size` and
@@ -449,8 +464,9 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 6] = [
+    const KEYS: [&str; 7] = [
         "FLINKWIRE_LISTEN",
+        "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_GATEWAY__",
         "FLINKWIRE_SESSION__",
         "FLINKWIRE_POOL__",

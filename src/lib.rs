@@ -40,4 +40,5 @@ pub mod results;
 pub mod router;
 pub mod server;
 pub mod session;
+pub mod shutdown;
 pub mod tls;

@@ -30,6 +30,8 @@ pub struct ServerContext {
     pub auth_failures: crate::auth::throttle::FailureThrottle,
     /// Open connections, against `limits.max_connections` and `max_connections_per_user`.
     pub admission: Arc<crate::frontend::admission::Admission>,
+    /// Draining and terminating on SIGTERM (`crate::shutdown`).
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 impl ServerContext {
@@ -57,6 +59,7 @@ impl ServerContext {
             accounts,
             auth_failures: Default::default(),
             admission,
+            shutdown: Default::default(),
         })
     }
 
@@ -70,28 +73,49 @@ impl ServerContext {
     }
 }
 
-/// Binds the listener and serves until `shutdown` turns true; then waits for connections to end
-/// (closing their gateway sessions).
-/// SIGHUP reloads the TLS certificate ([`ServerContext::reload`]).
-pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), ServerError> {
+/// Binds the listener and serves until SIGTERM or SIGINT: the first drains (see
+/// [`crate::shutdown`]), a second ends what still runs at once. SIGHUP reloads the TLS
+/// certificate ([`ServerContext::reload`]).
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    use tokio::signal::unix::{signal, SignalKind};
     let ctx = Arc::new(ServerContext::new(config)?);
     let listener = TcpListener::bind(ctx.config.listen).await?;
-    let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
-    let reloader = {
+    let (mut hangups, mut terms, mut ints) =
+        (signal(SignalKind::hangup())?, signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+    let signals = {
         let ctx = ctx.clone();
         tokio::spawn(async move {
-            while hangups.recv().await.is_some() {
-                info!("SIGHUP: reloading");
-                ctx.reload();
+            loop {
+                tokio::select! {
+                    _ = hangups.recv() => {
+                        info!("SIGHUP: reloading");
+                        ctx.reload();
+                    }
+                    _ = terms.recv() => stop_requested(&ctx, "SIGTERM"),
+                    _ = ints.recv() => stop_requested(&ctx, "SIGINT"),
+                }
             }
         })
     };
-    let served = serve(listener, ctx, &mut shutdown).await;
-    reloader.abort();
+    let (_never, mut no_stop) = watch::channel(false);
+    let served = serve(listener, ctx, &mut no_stop).await;
+    signals.abort();
     served
 }
 
-/// Serves on an already bound listener (tests bind port 0 and read the address first).
+/// The first stop signal drains, the next one terminates.
+fn stop_requested(ctx: &ServerContext, signal: &str) {
+    if ctx.shutdown.is_draining() {
+        info!("{signal} again: ending the remaining connections now");
+        ctx.shutdown.terminate();
+    } else {
+        info!(timeout_secs = ctx.config.shutdown_timeout_secs, "{signal}: draining (a second signal ends everything at once)");
+        ctx.shutdown.drain();
+    }
+}
+
+/// Serves on an already bound listener (tests bind port 0 and read the address first) until
+/// `shutdown` changes or [`ServerContext::shutdown`] starts draining; then drains.
 pub async fn serve(
     listener: TcpListener,
     ctx: Arc<ServerContext>,
@@ -99,7 +123,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     info!(listen = %listener.local_addr()?, gateway = %ctx.config.gateway.url, "flinkwire is ready");
     // Health checks, pool refills and snapshot loads; stopped when `serve` returns.
-    let mut supervisors = ctx.clusters.start();
+    let supervisors = ctx.clusters.start();
     let mut connections = JoinSet::new();
     let mut next_id: u64 = 0;
     loop {
@@ -116,15 +140,53 @@ pub async fn serve(
                 connections.spawn(async move { serve_connection(ctx, socket).await }.instrument(span));
             }
             _ = shutdown.changed() => break,
+            _ = ctx.shutdown.draining() => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
-    info!("shutting down: closing {} connection(s)", connections.len());
-    supervisors.abort_all();
-    connections.abort_all();
-    while connections.join_next().await.is_some() {}
+    drain(listener, &ctx, supervisors, connections).await;
     Ok(())
 }
+
+/// Shuts down: no new connections, running statements get `shutdown_timeout_secs`, then the rest
+/// are ended (FATAL 57P01) and every gateway session is closed, waiting (bounded) for the closes.
+async fn drain(listener: TcpListener, ctx: &ServerContext, mut supervisors: JoinSet<()>, mut connections: JoinSet<()>) {
+    drop(listener);
+    ctx.shutdown.drain();
+    supervisors.abort_all();
+    ctx.clusters.drain_pools();
+    info!(connections = connections.len(), timeout_secs = ctx.config.shutdown_timeout_secs, "draining");
+    let all_ended = |connections: &mut JoinSet<()>| {
+        let mut connections = std::mem::take(connections);
+        async move { while connections.join_next().await.is_some() {} }
+    };
+    let mut waiting = tokio::spawn(all_ended(&mut connections));
+    tokio::select! {
+        _ = &mut waiting => {}
+        _ = tokio::time::sleep(ctx.config.shutdown_timeout()) => {
+            info!("shutdown timeout: ending the remaining connections");
+        }
+        _ = ctx.shutdown.terminating() => {}
+    }
+    ctx.shutdown.terminate();
+    // Ended connections cancel their statement and close their gateway session; give that a
+    // bounded time (a gateway that does not answer must not keep the process alive).
+    if tokio::time::timeout(CLOSE_GRACE, &mut waiting).await.is_err() {
+        error!("connections did not end in time; dropping them");
+        waiting.abort();
+    }
+    let deadline = tokio::time::Instant::now() + CLOSE_GRACE;
+    while ctx.clusters.open_sessions() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    match ctx.clusters.open_sessions() {
+        0 => info!("shut down: every gateway session closed"),
+        n => error!(sessions = n, "shut down with gateway sessions still open"),
+    }
+}
+
+/// How long ended connections and gateway closes may take after the shutdown timeout.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn serve_connection(ctx: Arc<ServerContext>, socket: tokio::net::TcpStream) {
     let slot = ctx.admission.enter();
@@ -145,7 +207,8 @@ async fn serve_connection(ctx: Arc<ServerContext>, socket: tokio::net::TcpStream
         }
     };
     let acceptor = tls.map(|t| t.acceptor.clone());
-    if let Err(err) = crate::frontend::socket::serve_socket(socket, acceptor, handlers, &limits, on_leaving, on_secured).await {
+    let shutdown = connection.shutdown().clone();
+    if let Err(err) = crate::frontend::socket::serve_socket(socket, acceptor, handlers, &limits, on_leaving, on_secured, &shutdown).await {
         tracing::debug!(cause = %err, "connection ended with an error");
     }
     // pgwire has dropped its handlers, so this is the last reference: close the gateway session.

@@ -201,6 +201,20 @@ impl Clusters {
         tasks
     }
 
+    /// Closes every pooled session of every cluster (the server stops).
+    pub fn drain_pools(&self) {
+        for cluster in self.clusters.values() {
+            for slot in cluster.slots.values() {
+                slot.drain();
+            }
+        }
+    }
+
+    /// Gateway sessions open or still closing, over all clusters.
+    pub fn open_sessions(&self) -> usize {
+        self.clusters.values().map(|c| c.gateway.open_sessions()).sum()
+    }
+
     /// Marks a slot's snapshot for reload (after DDL through flinkwire) and wakes its cluster.
     pub fn invalidate(&self, slot: &Slot) {
         slot.stale.store(true, Ordering::Relaxed);

@@ -89,6 +89,11 @@ impl Connection {
         let _ = self.client_certificate.set(certificate);
     }
 
+    /// The server's shutdown state.
+    pub fn shutdown(&self) -> &crate::shutdown::Shutdown {
+        &self.ctx.shutdown
+    }
+
     /// The per-connection input limits.
     pub fn limits(&self) -> &crate::config::LimitsConfig {
         &self.ctx.config.limits

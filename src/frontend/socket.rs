@@ -36,7 +36,7 @@ use crate::config::LimitsConfig;
 const READ_AHEAD_LIMIT: usize = 64 * 1024;
 
 /// Called when the client is leaving (Terminate or end of stream) while a result is written.
-type OnLeaving = Box<dyn Fn() + Send + Sync>;
+type OnLeaving = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// The client's byte stream, followed frame by frame on its way to pgwire's decoder.
 struct TrackedStream {
@@ -149,10 +149,12 @@ pub async fn serve_socket<H>(
     limits: &LimitsConfig,
     on_leaving: impl Fn() + Send + Sync + 'static,
     on_secured: impl FnOnce(&[rustls::pki_types::CertificateDer<'static>]),
+    shutdown: &crate::shutdown::Shutdown,
 ) -> io::Result<()>
 where
     H: PgWireServerHandlers,
 {
+    let on_leaving: OnLeaving = std::sync::Arc::new(on_leaving);
     let login = tokio::time::sleep(limits.login_timeout());
     tokio::pin!(login);
     let negotiated = tokio::select! {
@@ -177,7 +179,7 @@ where
         too_large: None,
         ahead: bytes::BytesMut::new(),
         ahead_ended: false,
-        on_leaving: Box::new(on_leaving),
+        on_leaving: on_leaving.clone(),
     };
     let keep = stream.observe(&read_buf);
     read_buf.truncate(keep);
@@ -208,9 +210,15 @@ where
                     return send_fatal(&mut socket, err).await;
                 }
                 next = socket.next() => next,
+                _ = shutdown.draining() => return send_fatal(&mut socket, admin_shutdown()).await,
             }
         } else {
-            socket.next().await
+            tokio::select! {
+                next = socket.next() => next,
+                // Draining: an idle connection is closed at once (a running statement was allowed
+                // to finish first).
+                _ = shutdown.draining() => return send_fatal(&mut socket, admin_shutdown()).await,
+            }
         };
         let message = match next {
             Some(Ok(message)) => message,
@@ -245,9 +253,9 @@ where
         let text_is_invalid = socket.get_mut().tracker.take_invalid_text(this_frame)
             && matches!(message, PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Parse(_));
         let outcome = if text_is_invalid {
-            Err(user_error("22021", "invalid byte sequence for encoding \"UTF8\"", None, None))
+            Some(Err(user_error("22021", "invalid byte sequence for encoding \"UTF8\"", None, None)))
         } else {
-            process_message(
+            let processing = process_message(
                 message,
                 &mut socket,
                 startup_handler.clone(),
@@ -255,14 +263,35 @@ where
                 extended_query_handler.clone(),
                 copy_handler.clone(),
                 cancel_handler.clone(),
-            )
-            .await
+            );
+            tokio::pin!(processing);
+            let finished = tokio::select! {
+                outcome = &mut processing => Some(outcome),
+                _ = shutdown.terminating() => None,
+            };
+            if finished.is_none() {
+                // The shutdown timeout passed with this statement still running: cancel it
+                // (closing its gateway operation and Flink job), then end the connection.
+                on_leaving();
+                let _ = tokio::time::timeout(TERMINATE_GRACE, &mut processing).await;
+            }
+            finished
         };
+        let Some(outcome) = outcome else { return send_fatal(&mut socket, admin_shutdown()).await };
         if let Err(mut err) = outcome {
             error_handler.on_error(&socket, &mut err);
             process_error(&mut socket, err, is_extended_query).await?;
         }
     }
+}
+
+/// How long a cancelled statement may take to wind down at shutdown before the connection is
+/// closed anyway.
+const TERMINATE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// PostgreSQL's answer to a connection ended by a server shutdown.
+fn admin_shutdown() -> PgWireError {
+    fatal_error("57P01", "terminating connection due to administrator command")
 }
 
 /// Sends a FATAL ErrorResponse and closes the connection (no ReadyForQuery after it).

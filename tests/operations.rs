@@ -1,0 +1,192 @@
+//! Operating flinkwire: graceful shutdown of the real `flinkwire serve` process (SIGTERM drains,
+//! the shutdown timeout ends what still runs with FATAL 57P01, nothing is left on the cluster).
+//! Needs the test gateway and Flink (`scripts/test.sh`).
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio_postgres::{Client, NoTls};
+
+/// A `flinkwire serve` process on a free port, streaming mode, with an unbounded table.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(shutdown_timeout_secs: u64, table: &str) -> Server {
+        let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY").expect("FLINKWIRE_TEST_GATEWAY");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("flinkwire-ops-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("flinkwire.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "listen = \"127.0.0.1:{port}\"\nshutdown_timeout_secs = {shutdown_timeout_secs}\n\
+                 [gateway]\nurl = \"{gateway}\"\n[session.properties]\n\"execution.runtime-mode\" = \"streaming\"\n\
+                 [session]\ninit_sql = [\"CREATE TEMPORARY TABLE {table} (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50')\"]\n"
+            ),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_flinkwire"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("flinkwire.log")).unwrap())
+            .spawn()
+            .unwrap();
+        Server { child, addr: format!("127.0.0.1:{port}").parse().unwrap(), _dir: TempDir(dir) }
+    }
+
+    async fn client(&self) -> Client {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let dsn = format!("host=127.0.0.1 port={} user=ops dbname=default_catalog", self.addr.port());
+            match tokio_postgres::connect(&dsn, NoTls).await {
+                Ok((client, connection)) => {
+                    tokio::spawn(connection);
+                    return client;
+                }
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("flinkwire did not start: {e}"),
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        assert!(Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap().success());
+    }
+
+    /// Waits for the process to exit; its status code and how long it took.
+    async fn exited(&mut self, limit: Duration) -> (Option<i32>, Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status.code(), start.elapsed());
+            }
+            assert!(start.elapsed() < limit, "flinkwire did not exit within {limit:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.0.join("flinkwire.log")).unwrap_or_default()
+    }
+}
+
+/// The states of the JobManager's jobs whose name mentions `table`.
+async fn job_states(table: &str) -> Vec<String> {
+    let rest = std::env::var("FLINKWIRE_TEST_FLINK_REST").expect("FLINKWIRE_TEST_FLINK_REST is not set");
+    let body: serde_json::Value =
+        serde_json::from_str(&reqwest::get(format!("{rest}/jobs/overview")).await.unwrap().text().await.unwrap())
+            .unwrap();
+    body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["name"].as_str().is_some_and(|n| n.contains(table)))
+        .map(|j| j["state"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn code(err: &tokio_postgres::Error) -> Option<&str> {
+    err.code().map(|c| c.code())
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn sigterm_drains_then_ends_running_queries_with_57p01() {
+    let table = format!("endless_ops_{}", std::process::id());
+    let mut server = Server::start(3, &table);
+    let streaming = server.client().await;
+    let idle = server.client().await;
+    idle.simple_query("SELECT current_user").await.unwrap();
+    let stream = streaming.query_raw(&format!("SELECT id FROM {table}"), std::iter::empty::<i32>()).await.unwrap();
+    futures::pin_mut!(stream);
+    assert!(stream.next().await.unwrap().is_ok(), "the first row");
+
+    server.signal("TERM");
+    let started = Instant::now();
+    // Draining: no new connections; the idle one is closed with 57P01 at once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = tokio_postgres::connect(&format!("host=127.0.0.1 port={} user=x", server.addr.port()), NoTls).await;
+    assert!(refused.is_err(), "no new connections while draining");
+    let err = idle.simple_query("SELECT 1").await.err().expect("the idle connection is closed");
+    assert!(code(&err) == Some("57P01") || err.is_closed(), "{err:?}");
+    // The running query keeps streaming until the timeout, then ends with FATAL 57P01.
+    let mut rows_during_drain = 0;
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(20), stream.next()).await.expect("the stream ends") {
+            Some(Ok(_)) => rows_during_drain += 1,
+            Some(Err(e)) => break e,
+            None => panic!("the unbounded query ended cleanly"),
+        }
+    };
+    let ended_after = started.elapsed();
+    assert_eq!(code(&err), Some("57P01"), "{err:?}");
+    assert!(rows_during_drain > 0, "the query kept running while draining");
+    assert!(ended_after >= Duration::from_millis(2500), "ended at the timeout, not before: {ended_after:?}");
+    let (status, took) = server.exited(Duration::from_secs(20)).await;
+    assert_eq!(status, Some(0), "exit status; log:\n{}", server.log());
+    assert!(server.log().contains("every gateway session closed"), "{}", server.log());
+    // Nothing left on the cluster.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let states = job_states(&table).await;
+        if !states.is_empty() && states.iter().all(|s| matches!(s.as_str(), "CANCELED" | "FINISHED" | "FAILED")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "jobs still alive after shutdown: {states:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("drain: the query ended {ended_after:?} after SIGTERM ({rows_during_drain} rows meanwhile); exit {took:?} later");
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn a_second_sigterm_ends_everything_at_once() {
+    let table = format!("endless_ops2_{}", std::process::id());
+    let mut server = Server::start(600, &table);
+    let client = server.client().await;
+    let stream = client.query_raw(&format!("SELECT id FROM {table}"), std::iter::empty::<i32>()).await.unwrap();
+    futures::pin_mut!(stream);
+    assert!(stream.next().await.unwrap().is_ok());
+    server.signal("TERM");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(tokio_postgres::connect(&format!("host=127.0.0.1 port={} user=x", server.addr.port()), NoTls).await.is_err(),
+        "no new connections while draining");
+    let started = Instant::now();
+    server.signal("TERM");
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(20), stream.next()).await.expect("the stream ends") {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => break e,
+            None => panic!("ended cleanly"),
+        }
+    };
+    assert_eq!(code(&err), Some("57P01"), "{err:?}");
+    let (status, _) = server.exited(Duration::from_secs(20)).await;
+    assert_eq!(status, Some(0), "{}", server.log());
+    assert!(started.elapsed() < Duration::from_secs(15), "not the 600 s timeout: {:?}", started.elapsed());
+}
