@@ -22,6 +22,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -567,6 +568,22 @@ class Kubernetes(unittest.TestCase):
         peers = self.get("Service", "flinkwire-peers")["spec"]
         self.assertEqual(peers["clusterIP"], "None", "headless")
         self.assertTrue(peers["publishNotReadyAddresses"], "a draining replica still owns cancel keys")
+
+    @unittest.skipUnless(shutil.which("kubectl"), "no kubectl")
+    def test_kustomize_renders(self):
+        # kubectl's built-in kustomize, offline: the kustomization builds, every object lands in
+        # the namespace, the flinkwire image gets its tag.
+        done = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        rendered = [d for d in yaml.safe_load_all(done.stdout) if d]
+        self.assertEqual(len(rendered), len(self.docs) - 1)
+        ns = self.get("Kustomization", None)["namespace"]
+        for d in rendered:
+            if d["kind"] != "Namespace":
+                self.assertEqual(d["metadata"].get("namespace"), ns, f"{d['kind']} {d['metadata']['name']}")
+        fw = [d for d in rendered if d["kind"] == "Deployment" and d["metadata"]["name"] == "flinkwire"][0]
+        tag = self.get("Kustomization", None)["images"][0]["newTag"]
+        self.assertEqual(fw["spec"]["template"]["spec"]["containers"][0]["image"], f"flinkwire:{tag}")
 
     def test_configmap_toml(self):
         text = self.config_text()
