@@ -20,6 +20,7 @@ fw_ensure_pkg /usr/share/java/postgresql.jar libpostgresql-jdbc-java
 fw_ensure_pip psycopg "psycopg[binary]>=3.1"
 fw_ensure_pip sqlalchemy "sqlalchemy>=2.0"
 fw_ensure_pip psycopg2 "psycopg2-binary>=2.9"
+fw_ensure_pip yaml "PyYAML>=6"
 fw_ensure_flink
 fw_build_agent
 
@@ -27,6 +28,8 @@ fw_log "building and running unit tests"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 cargo build --all-targets
 cargo test --workspace
+fw_log "deployment files: docker-compose.yml, Dockerfile, deploy/ checked structurally (no Docker here)"
+python3 tests/deploy/test_deploy.py
 
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 cleanup() {
