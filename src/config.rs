@@ -7,10 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use flinkwire_protocol::rest::ApiVersion;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole configuration of a flinkwire server.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address the PostgreSQL listener binds to.
@@ -45,6 +45,34 @@ pub struct Config {
     /// their clients get FATAL 57P01.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
+    /// `text` (default, for people) or `json` (one object per line, for log pipelines).
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Replaces secret values in place (see [`Config::to_redacted_toml`]).
+fn redact(value: &mut toml::Value, secret: bool) {
+    const MARKERS: [&str; 5] = ["password", "secret", "token", "credential", "private"];
+    match value {
+        toml::Value::Table(table) => {
+            for (key, v) in table.iter_mut() {
+                let key = key.to_ascii_lowercase();
+                redact(v, secret || MARKERS.iter().any(|m| key.contains(m)));
+            }
+        }
+        toml::Value::Array(items) => items.iter_mut().for_each(|v| redact(v, secret)),
+        v if secret => *v = toml::Value::String("<redacted>".to_owned()),
+        _ => {}
+    }
 }
 
 fn default_shutdown_timeout() -> u64 {
@@ -52,6 +80,15 @@ fn default_shutdown_timeout() -> u64 {
 }
 
 impl Config {
+    /// The effective configuration as TOML, with every secret replaced by `"<redacted>"`: users'
+    /// passwords and any key whose name says it holds one (`password`, `secret`, `token`,
+    /// `credential`, `private`) in properties and catalog options.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut value = toml::Value::try_from(self).unwrap_or_else(|e| toml::Value::String(format!("<cannot render: {e}>")));
+        redact(&mut value, false);
+        toml::to_string_pretty(&value).unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+    }
+
     /// See [`Config::shutdown_timeout_secs`].
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
@@ -60,7 +97,7 @@ impl Config {
 
 /// Per-connection limits on client input (PgBouncer's `max_packet_size` and
 /// `client_login_timeout`, Odyssey's `client_login_timeout` and `query_size_limit`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Largest message a client may send (Query, Parse, Bind, CopyData…), in bytes, length field
@@ -122,7 +159,7 @@ fn default_max_connections() -> usize {
 }
 
 /// One Flink session cluster as clients see it (`options='-c flinkwire.cluster=NAME'`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
     /// SQL Gateway REST endpoint of this cluster; default `gateway.url`. Several clusters may
@@ -147,7 +184,7 @@ pub struct ClusterConfig {
 }
 
 /// A named, reusable set of init statements (the "FlinkSQLEnv").
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     /// The clusters this environment applies to; empty = every cluster.
@@ -175,7 +212,7 @@ pub struct EnvironmentConfig {
 }
 
 /// A catalog declared in configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogConfig {
     /// Catalog name.
@@ -190,7 +227,7 @@ pub struct CatalogConfig {
 }
 
 /// The pre-warmed session pool and the metadata snapshot.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
     /// Fresh, initialized sessions kept ready per (cluster, environment); 0 disables the pool.
@@ -214,7 +251,7 @@ pub struct PoolConfig {
 }
 
 /// Where the SQL Gateway is and how to talk to it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GatewayConfig {
     /// REST endpoint, e.g. `http://127.0.0.1:8083`.
@@ -233,7 +270,7 @@ pub struct GatewayConfig {
 }
 
 /// Properties of the gateway session opened for each client connection.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionConfig {
     /// Flink configuration for the session (`execution.runtime-mode`, `rest.address`, …).
@@ -246,7 +283,7 @@ pub struct SessionConfig {
 }
 
 /// A user allowed to log in (see docs/security.md).
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,
@@ -464,9 +501,10 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 7] = [
+    const KEYS: [&str; 8] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
+        "FLINKWIRE_LOG_FORMAT",
         "FLINKWIRE_GATEWAY__",
         "FLINKWIRE_SESSION__",
         "FLINKWIRE_POOL__",

@@ -13,13 +13,13 @@ pub mod verifier;
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::UserConfig;
 use verifier::{Md5Hash, ScramVerifier};
 
 /// `[[users]] auth`: how a user proves who they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum AuthMethod {
     /// SCRAM-SHA-256 (and -PLUS over TLS): the default when a password is set.
     #[serde(rename = "scram-sha-256")]

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use flinkwire::config::{Config, Overrides};
+use flinkwire::config::{Config, LogFormat, Overrides};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -14,19 +14,42 @@ struct Cli {
     command: Command,
 }
 
+/// Where the configuration comes from: the file, then `FLINKWIRE_*` variables, then flags.
+#[derive(clap::Args)]
+struct ConfigSource {
+    /// Address to listen on (default 127.0.0.1:5433).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Flink SQL Gateway REST endpoint (default http://127.0.0.1:8083).
+    #[arg(long)]
+    gateway: Option<String>,
+    /// TOML configuration file; FLINKWIRE_* environment variables override it, flags override both.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl ConfigSource {
+    fn load(&self) -> Result<Config, flinkwire::config::ConfigError> {
+        let overrides = Overrides { listen: self.listen, gateway_url: self.gateway.clone() };
+        Config::load(self.config.as_deref(), &overrides)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve PostgreSQL clients, running their SQL on Flink through a SQL Gateway.
     Serve {
-        /// Address to listen on (default 127.0.0.1:5433).
+        #[command(flatten)]
+        source: ConfigSource,
+    },
+    /// Check a configuration as `serve` would (keys, TLS files, users, environments' SQL files)
+    /// and print the effective configuration with every secret redacted; exit 2 on a problem.
+    CheckConfig {
+        #[command(flatten)]
+        source: ConfigSource,
+        /// Also contact every cluster's SQL Gateway (`GET /info`); exit 1 if one does not answer.
         #[arg(long)]
-        listen: Option<SocketAddr>,
-        /// Flink SQL Gateway REST endpoint (default http://127.0.0.1:8083).
-        #[arg(long)]
-        gateway: Option<String>,
-        /// TOML configuration file; FLINKWIRE_* environment variables override it, flags override both.
-        #[arg(long)]
-        config: Option<PathBuf>,
+        probe: bool,
     },
     /// Read a password and print its SCRAM-SHA-256 verifier for `[[users]] password`.
     ///
@@ -43,22 +66,22 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
-    let (listen, gateway, config) = match Cli::parse().command {
-        Command::Serve { listen, gateway, config } => (listen, gateway, config),
+    let (source, check) = match Cli::parse().command {
+        Command::Serve { source } => (source, None),
+        Command::CheckConfig { source, probe } => (source, Some(probe)),
         Command::Passwd { user, iterations } => return passwd(user.as_deref(), iterations),
     };
-    let overrides = Overrides { listen, gateway_url: gateway };
-    let config = match Config::load(config.as_deref(), &overrides) {
+    let config = match source.load() {
         Ok(c) => c,
         Err(err) => {
-            tracing::error!("{err}");
+            eprintln!("flinkwire: {err}");
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(probe) = check {
+        return check_config(config, probe).await;
+    }
+    init_logging(config.log_format);
     match flinkwire::server::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
@@ -66,6 +89,50 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to stderr as text or one JSON object per line; `RUST_LOG` filters (default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        // Every line carries its spans (`conn` with the connection id and peer), so one
+        // connection's lines can be selected with a JSON query.
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(true).init(),
+    }
+}
+
+/// `flinkwire check-config`: everything `serve` checks before listening, then (with `--probe`)
+/// each gateway. The effective configuration goes to stdout, findings to stderr.
+#[allow(clippy::print_stdout)]
+async fn check_config(config: Config, probe: bool) -> std::process::ExitCode {
+    if let Err(err) = flinkwire::server::ServerContext::new(config.clone()) {
+        eprintln!("flinkwire: {err}");
+        return std::process::ExitCode::from(2);
+    }
+    print!("{}", config.to_redacted_toml());
+    eprintln!("flinkwire: configuration ok");
+    if !probe {
+        return std::process::ExitCode::SUCCESS;
+    }
+    let forced = config.gateway.forced_api_version().ok().flatten();
+    let mut failed = false;
+    for (name, cluster) in config.effective_clusters() {
+        let url = cluster.gateway.unwrap_or_else(|| config.gateway.url.clone());
+        let answer = match flinkwire::backend::GatewayClient::new(&url, config.gateway.request_timeout(), forced) {
+            Ok(client) => client.info().await.map(|info| info.version).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match answer {
+            Ok(version) => eprintln!("flinkwire: cluster {name}: {url} answers (Flink {version})"),
+            Err(e) => {
+                failed = true;
+                eprintln!("flinkwire: cluster {name}: {url} does not answer: {e}");
+            }
+        }
+    }
+    if failed { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS }
 }
 
 /// `flinkwire passwd`: prints a verifier (nothing else on standard output, so scripts can use it).
