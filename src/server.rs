@@ -22,6 +22,8 @@ pub struct ServerContext {
     pub cancels: Arc<crate::frontend::cancel::CancelRegistry>,
     /// The configured clusters, their session pools and metadata snapshots.
     pub clusters: Arc<crate::cluster::Clusters>,
+    /// Roles, statement policy and the audit log (`security.audit.reopen()` on SIGHUP).
+    pub security: crate::policy::Security,
 }
 
 impl ServerContext {
@@ -31,7 +33,9 @@ impl ServerContext {
         let forced = config.gateway.forced_api_version().ok().flatten();
         let gateway = GatewayClient::new(&config.gateway.url, config.gateway.request_timeout(), forced)?;
         let clusters = Arc::new(crate::cluster::Clusters::new(&config)?);
+        let security = crate::policy::Security::new(&config)?;
         Ok(Self {
+            security,
             config,
             gateway,
             pid_keys: RandomPidSecretKeyGenerator::default(),

@@ -71,7 +71,7 @@ fn test_config(pool_size: usize) -> Config {
         ("bad".to_owned(), env(&["broken"], &["CREATE TEMPORARY VIEW oops AS SELECT * FROM no_such_table"])),
     ]);
     config.users = vec![
-        UserConfig { name: "alice".into(), password: PASSWORD.into(), cluster: Some("b".into()), environment: None },
+        UserConfig { name: "alice".into(), password: PASSWORD.into(), cluster: Some("b".into()), ..Default::default() },
         UserConfig { name: "bob".into(), password: PASSWORD.into(), ..Default::default() },
     ];
     config

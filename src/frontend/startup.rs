@@ -80,6 +80,13 @@ impl Connection {
             database: client.metadata().get("database").cloned(),
             cluster: client.metadata().get("options").and_then(|o| ConnectRequest::cluster_option(o)),
             session_name: name,
+            // policy branch (issue 12 items 3-5): the role's checks and the audit log's fields.
+            // `auth_method` is a placeholder until the authentication rewrite sets the real one.
+            security: self.ctx.security.clone(),
+            startup_options: client.metadata().get("options").map(|o| crate::results::settings::parse_startup_options(o)).unwrap_or_default(),
+            client_addr: client.socket_addr().to_string(),
+            tls: client.is_secure(),
+            auth_method: Some(if self.ctx.config.users.is_empty() { "trust" } else { "password" }.to_owned()),
         };
         let session = ClientSession::connect(&self.ctx.clusters, &request)
             .await
