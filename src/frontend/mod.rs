@@ -95,6 +95,33 @@ impl Connection {
     }
 }
 
+/// What a statement sent, for its audit line.
+#[derive(Debug, Default)]
+struct Completed {
+    rows: u64,
+    job_id: Option<String>,
+}
+
+impl Completed {
+    fn rows(rows: u64) -> Self {
+        Self { rows, job_id: None }
+    }
+}
+
+impl Connection {
+    /// Writes the audit line of a statement that ended (`crate::audit`); `parameters` are the
+    /// extended protocol's placeholders with their types, never their values.
+    fn audit(&self, text: &str, parameters: Vec<crate::audit::ParameterType>, started: std::time::Instant, result: &pgwire::error::PgWireResult<Completed>) {
+        let Some(session) = self.session.get() else { return };
+        let (sqlstate, rows, job_id) = match result {
+            Ok(done) => (None, done.rows, done.job_id.clone()),
+            Err(pgwire::error::PgWireError::UserError(info)) => (Some(info.code.clone()), 0, None),
+            Err(_) => (Some("XX000".to_owned()), 0, None),
+        };
+        session.audit_statement(crate::session::StatementDone { text, parameters, started, sqlstate, rows, job_id });
+    }
+}
+
 /// The command tag PostgreSQL clients expect when a statement completes.
 fn completion_tag(kind: &StatementKind, rows: usize) -> Tag {
     match kind {
