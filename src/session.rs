@@ -201,7 +201,8 @@ impl ClientSession {
                 // A startup value above the role's limits is refused, not silently dropped.
                 if let Err(e) = results.clone().set(name, value) {
                     if let Some(above) = e.above_limit {
-                        return Err(crate::policy::Denied { rule: above.rule.clone(), message: above.to_string() }.into());
+                        let message = format!("startup {} = {} is above the limit of role \"{}\" ({})", above.name, above.value, above.role, above.max);
+                        return Err(crate::policy::Denied { rule: above.rule, message }.into());
                     }
                 }
             }
