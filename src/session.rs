@@ -450,6 +450,23 @@ impl ClientSession {
         Some(Arc::new(visible))
     }
 
+    /// `SHOW CATALOGS` for a role limited to some catalogs: the allowed ones the snapshot
+    /// knows (all allowed ones before it is loaded), so the others stay invisible.
+    fn show_allowed_catalogs(&self) -> Result<Outcome, ResultError> {
+        use flinkwire_protocol::rest::{ColumnInfo, RowData, RowKind};
+        let names: Vec<String> = match self.snapshot() {
+            Some(snapshot) => snapshot.catalogs.iter().map(|c| c.name.clone()).collect(),
+            None => self.access.catalogs().to_vec(),
+        };
+        let column = ColumnInfo {
+            name: "catalog name".to_owned(),
+            logical_type: serde_json::json!({"type": "VARCHAR", "nullable": false, "length": 2147483647}),
+            comment: None,
+        };
+        let rows = names.into_iter().map(|n| RowData { kind: RowKind::Insert, fields: vec![serde_json::Value::String(n)] }).collect();
+        Ok(Outcome::Rows(RowSet::local(&[column], rows)?))
+    }
+
     /// Answers flinkwire's own `SHOW CLUSTERS`.
     fn show_clusters(&self) -> Result<Outcome, ResultError> {
         use flinkwire_protocol::rest::{ColumnInfo, RowData, RowKind};
@@ -550,6 +567,9 @@ impl ClientSession {
     async fn run_admitted(&self, sql: &str, kind: &StatementKind, catalog_route: crate::catalog::pg::CatalogRoute) -> Result<Outcome, ResultError> {
         if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
             return self.show_clusters();
+        }
+        if !self.access.catalogs().is_empty() && crate::router::leading_words(sql, 3) == ["SHOW", "CATALOGS"] {
+            return self.show_allowed_catalogs();
         }
         // Introspection (pg_catalog, information_schema, client functions) is answered locally.
         match catalog_route {

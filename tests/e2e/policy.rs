@@ -221,6 +221,8 @@ async fn catalogs_outside_the_list_are_invisible_and_refused() {
     assert_eq!(visible, vec!["default_catalog"]);
     let schemas = column(&bi, "SELECT DISTINCT table_catalog FROM information_schema.tables").await;
     assert!(!schemas.contains(&"hidden".to_owned()), "{schemas:?}");
+    assert_eq!(column(&bi, "SHOW CATALOGS").await, vec!["default_catalog"]);
+    assert!(column(&root, "SHOW CATALOGS").await.contains(&"hidden".to_owned()));
     assert_denied(bi.simple_query("SELECT * FROM hidden.`default`.t").await, "roles.bi.catalogs", "3-part name");
     assert_denied(bi.simple_query("USE CATALOG hidden").await, "roles.bi.catalogs", "USE CATALOG");
     assert_denied(bi.simple_query("SHOW TABLES FROM hidden.`default`").await, "roles.bi.catalogs", "SHOW TABLES FROM");
