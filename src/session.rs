@@ -314,6 +314,11 @@ impl ClientSession {
         }
     }
 
+    /// A new statement starts (for its audit line).
+    pub fn begin_statement(&self) {
+        self.last_decision.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
     /// Writes a statement's audit line: the policy's decision on it (if it reached the gate),
     /// how it ended.
     pub fn audit_statement(&self, done: StatementDone<'_>) {

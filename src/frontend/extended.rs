@@ -363,9 +363,9 @@ impl ExtendedQueryHandler for Connection {
             None => return Err(PgWireError::PortalNotFound(name.to_owned())),
         };
         client.set_state(PgWireConnectionState::QueryInProgress);
-        let started = std::time::Instant::now();
+        let started = self.begin_audit();
         let result = self.execute_portal(client, &portal, message.max_rows.max(0) as usize).await;
-        self.audit(&portal.statement.statement.sql, parameter_types(&portal), started, &result);
+        self.audit(&portal.statement.statement.sql, parameter_types(&portal), started, result.as_ref());
         client.set_state(PgWireConnectionState::ReadyForQuery);
         result.map(drop)
     }
@@ -407,7 +407,26 @@ impl ExtendedQueryHandler for Connection {
                 }
             }
         }
-        self._on_describe(client, message).await
+        // Describe runs queries (Flink cannot describe without running): a refusal here is the
+        // statement's answer and gets its audit line.
+        let started = self.begin_audit();
+        let target = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let sql = if message.target_type == TARGET_TYPE_BYTE_PORTAL {
+            match client.portal_store().get_portal(&target) {
+                Some(pgwire::api::store::Entry::Value(p)) => Some(p.statement.statement.sql.clone()),
+                _ => None,
+            }
+        } else {
+            match client.portal_store().get_statement(&target) {
+                Some(pgwire::api::store::Entry::Value(s)) => Some(s.statement.sql.clone()),
+                _ => None,
+            }
+        };
+        let result = self._on_describe(client, message).await;
+        if let (Err(err), Some(sql)) = (&result, sql) {
+            self.audit(&sql, vec![], started, Err(err));
+        }
+        result
     }
 
     /// pgwire's Parse, with a cap on the named statements one connection may hold.

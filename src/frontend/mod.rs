@@ -111,7 +111,7 @@ impl Completed {
 impl Connection {
     /// Writes the audit line of a statement that ended (`crate::audit`); `parameters` are the
     /// extended protocol's placeholders with their types, never their values.
-    fn audit(&self, text: &str, parameters: Vec<crate::audit::ParameterType>, started: std::time::Instant, result: &pgwire::error::PgWireResult<Completed>) {
+    fn audit(&self, text: &str, parameters: Vec<crate::audit::ParameterType>, started: std::time::Instant, result: Result<&Completed, &pgwire::error::PgWireError>) {
         let Some(session) = self.session.get() else { return };
         let (sqlstate, rows, job_id) = match result {
             Ok(done) => (None, done.rows, done.job_id.clone()),
@@ -119,6 +119,14 @@ impl Connection {
             Err(_) => (Some("XX000".to_owned()), 0, None),
         };
         session.audit_statement(crate::session::StatementDone { text, parameters, started, sqlstate, rows, job_id });
+    }
+
+    /// A statement starts: the policy's decision on an earlier one no longer applies.
+    fn begin_audit(&self) -> std::time::Instant {
+        if let Some(session) = self.session.get() {
+            session.begin_statement();
+        }
+        std::time::Instant::now()
     }
 }
 

@@ -40,9 +40,9 @@ impl SimpleQueryHandler for Connection {
             client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
         }
         for sql in statements {
-            let started = std::time::Instant::now();
+            let started = self.begin_audit();
             let result = self.run_simple(client, sql).await;
-            self.audit(sql, vec![], started, &result);
+            self.audit(sql, vec![], started, result.as_ref());
             if let Err(err) = result {
                 // Like PostgreSQL: report the error, skip the remaining statements.
                 let info: ErrorInfo = err.into();

@@ -284,6 +284,7 @@ async fn audit_lines_for_allowed_and_denied_statements_without_secrets() {
     assert_denied(bi.simple_query("ADD JAR '/tmp/evil.jar'").await, "roles.bi.admin", "ADD JAR");
     let err = bi.simple_query("CREATE CATALOG c WITH ('type' = 'jdbc', 'password' = 'hunter2-never-logged')").await;
     assert_denied(err, "roles.bi.admin", "CREATE CATALOG");
+    assert_denied(bi.prepare("INSERT INTO t SELECT 'extended-denied'").await.and(bi.execute("INSERT INTO t SELECT 'extended-denied'", &[]).await), "roles.bi.read_only", "extended INSERT");
     assert!(connect_as(addr, "nobody", "").await.is_err());
     drop(bi);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -308,6 +309,8 @@ async fn audit_lines_for_allowed_and_denied_statements_without_secrets() {
     let jar = find(&|l| l["event"] == "statement" && l["statement"].as_str().is_some_and(|s| s.starts_with("ADD JAR")));
     assert_eq!((jar["decision"].as_str(), jar["sqlstate"].as_str(), jar["rule"].as_str()), (Some("denied"), Some("42501"), Some("roles.bi.admin")));
     assert_eq!(jar["statement_kind"], "jar");
+    let extended = find(&|l| l["event"] == "statement" && l["statement"].as_str().is_some_and(|s| s.contains("extended-denied")));
+    assert_eq!((extended["decision"].as_str(), extended["sqlstate"].as_str()), (Some("denied"), Some("42501")));
     let catalog = find(&|l| l["event"] == "statement" && l["statement_kind"] == "catalog");
     assert!(catalog["statement"].as_str().unwrap().contains("'password' = '***'"), "{catalog}");
 }
