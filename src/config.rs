@@ -38,6 +38,12 @@ pub struct Config {
     /// What one client connection may send and how long it may take to log in.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Roles and their statement policy and limits (`crate::policy`, docs/security.md).
+    #[serde(default)]
+    pub roles: BTreeMap<String, crate::policy::RoleConfig>,
+    /// The audit log (`crate::audit`, docs/security.md "Audit log").
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
     /// TLS for client connections.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
@@ -300,6 +306,10 @@ pub struct UserConfig {
     /// The user's environment, overriding the cluster's choice.
     #[serde(default)]
     pub environment: Option<String>,
+    /// The user's role (`[roles.NAME]`); none = the role called `default` when roles are
+    /// configured, else full access (docs/security.md).
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 impl std::fmt::Debug for UserConfig {
@@ -381,6 +391,14 @@ impl Config {
             if let Some(e) = user.environment.as_deref().filter(|e| !self.environments.contains_key(*e)) {
                 return invalid(format!("user {:?} has unknown environment {e:?}", user.name));
             }
+        }
+        for user in &self.users {
+            if let Some(r) = user.role.as_deref().filter(|r| !self.roles.contains_key(*r)) {
+                return invalid(format!("user {:?} has unknown role {r:?}", user.name));
+            }
+        }
+        for (name, role) in &self.roles {
+            role.validate(name, cluster_known).map_err(ConfigError::Invalid)?;
         }
         for (name, env) in &self.environments {
             if let Some(c) = env.clusters.iter().find(|c| !cluster_known(c)) {
@@ -501,7 +519,7 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_LOG_FORMAT",
@@ -510,6 +528,7 @@ fn config_environment() -> config::Map<String, String> {
         "FLINKWIRE_POOL__",
         "FLINKWIRE_LIMITS__",
         "FLINKWIRE_TLS__",
+        "FLINKWIRE_AUDIT__",
     ];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))
@@ -610,6 +629,33 @@ mod tests {
             Config::load(None, &overrides),
             Err(ConfigError::TrustOnNonLoopback(_))
         ));
+    }
+
+    #[test]
+    fn roles_are_validated() {
+        let file = tempfile_with(
+            r#"
+            [roles.bi]
+            read_only = true
+            set_keys = ["table.exec.*"]
+            [[users]]
+            name = "ann"
+            password = "x"
+            role = "bi"
+            "#,
+        );
+        let config = Config::load(Some(file.path()), &Overrides::default()).unwrap();
+        assert!(config.roles["bi"].read_only);
+        assert_eq!(config.user("ann").unwrap().role.as_deref(), Some("bi"));
+        let unknown = tempfile_with("[[users]]\nname = \"ann\"\npassword = \"x\"\nrole = \"nope\"\n");
+        let err = Config::load(Some(unknown.path()), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("unknown role \"nope\""), "{err}");
+        let bad = tempfile_with("[roles.r]\nclusters = [\"elsewhere\"]\n");
+        assert!(Config::load(Some(bad.path()), &Overrides::default()).unwrap_err().to_string().contains("unknown cluster"));
+        let bad = tempfile_with("[roles.r]\nstatement_timeout = \"1min\"\nmax_statement_timeout = \"10s\"\n");
+        assert!(Config::load(Some(bad.path()), &Overrides::default()).unwrap_err().to_string().contains("exceeds"));
+        let typo = tempfile_with("[roles.r]\nread_olny = true\n");
+        assert!(Config::load(Some(typo.path()), &Overrides::default()).is_err());
     }
 
     struct TempFile(std::path::PathBuf, std::fs::File);

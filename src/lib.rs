@@ -24,10 +24,13 @@
 //! - [`router`]: splitting query strings into statements and classifying them.
 //! - [`backend`]: the SQL Gateway REST client (version negotiation, sessions, operations, pages).
 //! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory.
+//! - [`policy`]: roles, the statement classifier and the policy gate every statement passes.
+//! - [`audit`]: the JSON-lines audit log of connections and statements.
 //!
 //! The pure translations (REST types, type mapping, value encoding, SQLSTATEs, parameter
 //! inlining) live in the `flinkwire-protocol` crate.
 
+pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod catalog;
@@ -36,6 +39,7 @@ pub mod config;
 pub mod dialect;
 pub mod frontend;
 pub mod local;
+pub mod policy;
 pub mod results;
 pub mod router;
 pub mod server;

@@ -153,6 +153,7 @@ pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
         match lexer.next_token() {
             Some(Token::Word(w)) => words.push(w.to_ascii_uppercase()),
             Some(Token::Open) if words.is_empty() => continue,
+            Some(Token::Hint(_)) => continue,
             Some(Token::Quoted(q)) if !words.is_empty() => words.push(q.to_owned()),
             Some(_) | None => break,
         }
@@ -179,18 +180,45 @@ pub fn flink_reset_key(sql: &str) -> Option<Option<String>> {
     }
 }
 
-#[derive(Debug, PartialEq)]
-enum Token<'a> {
+/// A token of [`Lexer`]; comments are skipped, hints are kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Token<'a> {
     Word(&'a str),
     /// A string literal or quoted identifier, quotes included.
     Quoted(&'a str),
     Open,
+    Close,
+    Dot,
+    Comma,
+    Equals,
     Semicolon(usize),
+    /// A hint comment `/*+ … */`, without its delimiters.
+    Hint(&'a str),
     Other,
 }
 
-/// Just enough of a SQL lexer to find statement boundaries and leading keywords. Flink string
-/// literals double their quotes and know no backslash escapes.
+/// Every token of `sql` (the policy's scanner reads statements this way).
+pub(crate) fn tokens(sql: &str) -> Vec<Token<'_>> {
+    let mut lexer = Lexer::new(sql);
+    std::iter::from_fn(|| lexer.next_token()).collect()
+}
+
+/// Every token of `sql` with the byte offset where it starts.
+pub(crate) fn tokens_at(sql: &str) -> Vec<(usize, Token<'_>)> {
+    let mut lexer = Lexer::new(sql);
+    let mut out = Vec::new();
+    loop {
+        let before = lexer.skip_blanks();
+        match lexer.next_token() {
+            Some(token) => out.push((before, token)),
+            None => return out,
+        }
+    }
+}
+
+/// Just enough of a SQL lexer to find statement boundaries, leading keywords and, for the
+/// policy, names, literals and hints. Flink string literals double their quotes and know no
+/// backslash escapes.
 struct Lexer<'a> {
     sql: &'a str,
     pos: usize,
@@ -214,7 +242,11 @@ impl<'a> Lexer<'a> {
                     self.pos = self.sql[self.pos..].find(['\n', '\r']).map_or(self.sql.len(), |i| self.pos + i + 1);
                 }
                 b'/' if bytes.get(self.pos + 1) == Some(&b'*') => {
-                    self.pos = self.sql[self.pos + 2..].find("*/").map_or(self.sql.len(), |i| self.pos + 2 + i + 2);
+                    let end = self.sql[self.pos + 2..].find("*/").map_or(self.sql.len(), |i| self.pos + 2 + i);
+                    self.pos = (end + 2).min(self.sql.len());
+                    if bytes.get(start + 2) == Some(&b'+') {
+                        return Some(Token::Hint(&self.sql[(start + 3).min(end)..end]));
+                    }
                 }
                 b'\'' | b'"' | b'`' => {
                     self.skip_quoted(c);
@@ -224,9 +256,15 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     return Some(Token::Semicolon(start));
                 }
-                b'(' => {
+                b'(' | b')' | b'.' | b',' | b'=' => {
                     self.pos += 1;
-                    return Some(Token::Open);
+                    return Some(match c {
+                        b'(' => Token::Open,
+                        b')' => Token::Close,
+                        b'.' => Token::Dot,
+                        b',' => Token::Comma,
+                        _ => Token::Equals,
+                    });
                 }
                 b if b.is_ascii_alphabetic() || b == b'_' => {
                     while bytes.get(self.pos).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$') {
@@ -239,6 +277,23 @@ impl<'a> Lexer<'a> {
                     self.pos += self.sql[self.pos..].chars().next().map_or(1, char::len_utf8);
                     return Some(Token::Other);
                 }
+            }
+        }
+    }
+
+    /// Skips whitespace and plain comments; returns where the next token starts.
+    fn skip_blanks(&mut self) -> usize {
+        let bytes = self.sql.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                Some(b) if b.is_ascii_whitespace() => self.pos += 1,
+                Some(b'-') if bytes.get(self.pos + 1) == Some(&b'-') => {
+                    self.pos = self.sql[self.pos..].find('\n').map_or(self.sql.len(), |i| self.pos + i + 1);
+                }
+                Some(b'/') if bytes.get(self.pos + 1) == Some(&b'*') && bytes.get(self.pos + 2) != Some(&b'+') => {
+                    self.pos = self.sql[self.pos + 2..].find("*/").map_or(self.sql.len(), |i| self.pos + 2 + i + 2);
+                }
+                _ => return self.pos,
             }
         }
     }

@@ -32,6 +32,8 @@ pub struct ServerContext {
     pub admission: Arc<crate::frontend::admission::Admission>,
     /// Draining and terminating on SIGTERM (`crate::shutdown`).
     pub shutdown: crate::shutdown::Shutdown,
+    /// Roles, statement policy and the audit log (`security.audit.reopen()` on SIGHUP).
+    pub security: crate::policy::Security,
 }
 
 impl ServerContext {
@@ -49,7 +51,9 @@ impl ServerContext {
             config.limits.max_connections,
             config.limits.max_connections_per_user,
         );
+        let security = crate::policy::Security::new(&config)?;
         Ok(Self {
+            security,
             config,
             gateway,
             pid_keys: RandomPidSecretKeyGenerator::default(),
@@ -64,11 +68,16 @@ impl ServerContext {
     }
 
     /// SIGHUP: reads the TLS certificate and key again (new connections use them; open ones
-    /// keep theirs). A file that cannot be used is logged and the old certificate stays.
+    /// keep theirs; a file that cannot be used is logged and the old certificate stays) and
+    /// reopens the audit log.
     pub fn reload(&self) {
         match self.tls.reload() {
             Ok(()) => info!(tls = self.tls.current().is_some(), "reloaded the TLS certificate"),
             Err(err) => error!(cause = %err, "reloading the TLS certificate failed; keeping the one in use"),
+        }
+        // Log rotation: the audit file is opened again under its name.
+        if let Err(err) = self.security.audit.reopen() {
+            error!(cause = %err, "reopening the audit log failed; writing to the old file");
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum OpenError {
     Environment(crate::cluster::EnvironmentError),
     #[error("{0}")]
     Unavailable(String),
+    #[error(transparent)]
+    Denied(#[from] crate::policy::Denied),
 }
 
 impl From<AcquireError> for OpenError {
@@ -45,6 +47,7 @@ impl OpenError {
             Self::UnknownCluster(_) | Self::UnknownDatabase { .. } => SqlState::INVALID_CATALOG_NAME,
             Self::Environment(e) => SqlState(e.sqlstate),
             Self::Unavailable(_) => SqlState("53300"), // too_many_connections
+            Self::Denied(_) => SqlState(crate::policy::Denied::SQLSTATE),
         }
     }
 }
@@ -69,6 +72,35 @@ pub struct ClientSession {
     /// The gateway session's `execution.runtime-mode` as last read from the gateway; `None`
     /// until the first query needs it and again after a `SET`/`RESET` reached Flink.
     runtime_mode: std::sync::Mutex<Option<RuntimeMode>>,
+    /// What the user's role allows (`crate::policy`); checked by [`ClientSession::run`].
+    access: crate::policy::Access,
+    /// The session's current Flink catalog as far as flinkwire saw it change (startup
+    /// database, `USE CATALOG`), for the role's `catalogs`.
+    current_catalog: std::sync::Mutex<Option<String>>,
+    /// The policy's decision on the last statement, for its audit line.
+    last_decision: std::sync::Mutex<Option<Decision>>,
+    /// This connection's id in the audit log.
+    connection_id: u64,
+}
+
+/// The policy's decision on one statement (for the audit log).
+#[derive(Debug, Clone)]
+struct Decision {
+    kind: &'static str,
+    denied_by: Option<String>,
+}
+
+/// How a statement ended, for its audit line ([`ClientSession::audit_statement`]).
+#[derive(Debug)]
+pub struct StatementDone<'a> {
+    /// The statement as the client sent it (`$n` placeholders for the extended protocol).
+    pub text: &'a str,
+    pub parameters: Vec<crate::audit::ParameterType>,
+    pub started: std::time::Instant,
+    /// `None` = ok, else the SQLSTATE.
+    pub sqlstate: Option<String>,
+    pub rows: u64,
+    pub job_id: Option<String>,
 }
 
 /// Where a connection was routed, see [`crate::cluster::Clusters::route`].
@@ -90,6 +122,14 @@ pub struct ConnectRequest {
     pub cluster: Option<String>,
     /// The gateway session name (for the gateway's logs).
     pub session_name: String,
+    /// The server's policy and audit log.
+    pub security: crate::policy::Security,
+    /// The `-c name=value` pairs of the startup `options` (checked against the role).
+    pub startup_options: Vec<(String, String)>,
+    /// For the audit log: the client's address, whether it uses TLS, how it authenticated.
+    pub client_addr: String,
+    pub tls: bool,
+    pub auth_method: Option<String>,
 }
 
 impl ConnectRequest {
@@ -109,24 +149,196 @@ impl ClientSession {
     /// (pre-warmed from the pool, or opened and initialized) is taken at the first statement
     /// that needs Flink, except when the startup can only be judged by the gateway: no
     /// metadata snapshot yet, a broken environment, or a database the snapshot does not know.
+    ///
+    /// The user's role is checked first (its clusters, catalogs and startup options), and the
+    /// outcome is written to the audit log.
     pub async fn connect(
         clusters: &Arc<Clusters>,
         request: &ConnectRequest,
     ) -> Result<Self, OpenError> {
+        let connection_id = request.security.audit.next_connection_id();
+        let access = request.security.policy.access(&request.user);
+        let result = match access {
+            Ok(access) => Self::connect_as(clusters, request, access.clone(), connection_id).await.map_err(|e| (e, Some(access))),
+            Err(denied) => Err((OpenError::Denied(denied), None)),
+        };
+        let (outcome, sqlstate, message, role, cluster) = match &result {
+            Ok(session) => ("ok", None, None, session.role_name(), session.cluster().map(|c| c.name.clone())),
+            Err((e, access)) => (
+                if matches!(e, OpenError::Denied(_)) { "denied" } else { "failed" },
+                Some(e.sqlstate().code().to_owned()),
+                Some(e.to_string()),
+                access.as_ref().and_then(|a| a.role().map(|r| r.name.clone())),
+                request.cluster.clone(),
+            ),
+        };
+        request.security.audit.connection(&crate::audit::ConnectionEvent {
+            connection_id,
+            user: request.user.clone(),
+            client_addr: request.client_addr.clone(),
+            tls: request.tls,
+            auth_method: request.auth_method.clone(),
+            outcome,
+            sqlstate,
+            message,
+            role,
+            cluster,
+        });
+        result.map_err(|(e, _)| e)
+    }
+
+    async fn connect_as(
+        clusters: &Arc<Clusters>,
+        request: &ConnectRequest,
+        access: crate::policy::Access,
+        connection_id: u64,
+    ) -> Result<Self, OpenError> {
+        let mut results = crate::results::ResultSettings::default();
+        if let Some(role) = access.role() {
+            results = crate::results::ResultSettings::for_role(&role.name, role.config.limits());
+            for (name, value) in &request.startup_options {
+                access.check_startup_option(name)?;
+                // A startup value above the role's limits is refused, not silently dropped.
+                if let Err(e) = results.clone().set(name, value) {
+                    if let Some(above) = e.above_limit {
+                        let message = format!("startup {} = {} is above the limit of role \"{}\" ({})", above.name, above.value, above.role, above.max);
+                        return Err(crate::policy::Denied { rule: above.rule, message }.into());
+                    }
+                }
+            }
+        }
         let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
+        access.check_cluster(&cluster.name)?;
         cluster.check_available()?;
+        let mut request = request.clone();
+        if let Some(first) = access.catalogs().first() {
+            match &request.database {
+                Some(db) if *db != request.user && !access.allows_catalog(db) => {
+                    return Err(access
+                        .decide(
+                            &crate::policy::Statement {
+                                class: crate::policy::Class::UseCatalog(db.clone()),
+                                connectors: vec![],
+                                options_hint: false,
+                                catalogs: vec![db.clone()],
+                            },
+                            &crate::policy::Context { user: &request.user, current_catalog: None, emulated: false, jobs: &request.security.policy.jobs },
+                        )
+                        .err()
+                        .unwrap_or_else(|| crate::policy::Denied { rule: "catalogs".into(), message: format!("catalog \"{db}\"") })
+                        .into());
+                }
+                Some(db) if *db != request.user => {}
+                // No database named: the role's first catalog, not the session's default one.
+                _ => request.database = Some(first.clone()),
+            }
+        }
         let session = Self {
             gateway: tokio::sync::OnceCell::new(),
-            request: request.clone(),
-            settings: std::sync::Mutex::new(crate::local::Settings::default()),
+            current_catalog: std::sync::Mutex::new(request.database.clone().filter(|d| *d != request.user)),
+            request,
+            settings: std::sync::Mutex::new(crate::local::Settings::new(std::iter::empty::<(String, String)>(), results)),
             route: Some(Route { clusters: clusters.clone(), cluster, slot }),
             pg_catalog: clusters.pg_catalog.clone(),
             runtime_mode: Default::default(),
+            access,
+            last_decision: Default::default(),
+            connection_id,
         };
         if session.gateway_decides_startup() {
             session.open_gateway().await?;
         }
         Ok(session)
+    }
+
+    /// The name of the user's role, if roles are configured.
+    pub fn role_name(&self) -> Option<String> {
+        self.access.role().map(|r| r.name.clone())
+    }
+
+    /// This connection's id in the audit log.
+    pub fn connection_id(&self) -> u64 {
+        self.connection_id
+    }
+
+    /// The current Flink catalog as far as flinkwire knows it.
+    fn current_catalog(&self) -> Option<String> {
+        let tracked = self.current_catalog.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        tracked.or_else(|| self.route.as_ref().and_then(|r| r.clusters.snapshots.get(&r.slot.key)).map(|s| s.current_catalog.clone()))
+    }
+
+    /// The policy gate: every statement that reaches Flink passes here, from every protocol
+    /// path. Returns the role's concurrent-query permit for statements that produce results.
+    fn gate(&self, sql: &str, kind: &StatementKind, emulated: bool) -> Result<crate::policy::QueryPermit, ResultError> {
+        let statement = crate::policy::classify(sql);
+        let current = self.current_catalog();
+        let ctx = crate::policy::Context {
+            user: &self.request.user,
+            current_catalog: current.as_deref(),
+            emulated,
+            jobs: &self.request.security.policy.jobs,
+        };
+        let decision = self.access.decide(&statement, &ctx);
+        *self.last_decision.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Decision { kind: statement.class.label(), denied_by: decision.as_ref().err().map(|d| d.rule.clone()) });
+        if let Err(denied) = decision {
+            tracing::info!(user = %self.request.user, rule = %denied.rule, "statement denied by policy");
+            return Err(ResultError::Refused(denied.into_refusal()));
+        }
+        if emulated || !matches!(kind, StatementKind::Query | StatementKind::Job) {
+            return Ok(None);
+        }
+        self.access.begin_query().map_err(|e| {
+            ResultError::Refused(crate::dialect::Refusal {
+                sqlstate: flinkwire_protocol::sqlstate::SqlState("53400"),
+                message: e.to_string(),
+            })
+        })
+    }
+
+    /// After a statement ran: who owns the job it started, which catalog is current now.
+    fn after_statement(&self, sql: &str, outcome: &Outcome) {
+        let statement = crate::policy::classify(sql);
+        if let (Outcome::Rows(rows), crate::policy::Class::Job | crate::policy::Class::CreateTable { as_query: true }) = (outcome, &statement.class) {
+            if let Some(job) = rows.job_id() {
+                self.request.security.policy.jobs.record(job, &self.request.user);
+            }
+        }
+        let catalog = match &statement.class {
+            crate::policy::Class::UseCatalog(name) => Some(name.clone()),
+            crate::policy::Class::UseDatabase => statement.catalogs.first().cloned(),
+            _ => None,
+        };
+        if let Some(catalog) = catalog {
+            *self.current_catalog.lock().unwrap_or_else(|p| p.into_inner()) = Some(catalog);
+        }
+    }
+
+    /// A new statement starts (for its audit line).
+    pub fn begin_statement(&self) {
+        self.last_decision.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Writes a statement's audit line: the policy's decision on it (if it reached the gate),
+    /// how it ended.
+    pub fn audit_statement(&self, done: StatementDone<'_>) {
+        let decision = self.last_decision.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let decision = decision.unwrap_or_else(|| Decision { kind: crate::policy::classify(done.text).class.label(), denied_by: None });
+        self.request.security.audit.statement(&crate::audit::StatementEvent {
+            connection_id: self.connection_id,
+            user: self.request.user.clone(),
+            role: self.role_name(),
+            cluster: self.cluster().map(|c| c.name.clone()),
+            statement: crate::audit::redact(done.text),
+            parameters: done.parameters,
+            statement_kind: decision.kind,
+            decision: if decision.denied_by.is_some() { "denied" } else { "allowed" },
+            rule: decision.denied_by,
+            sqlstate: done.sqlstate.unwrap_or_else(|| "00000".to_owned()),
+            rows: done.rows,
+            duration_ms: u64::try_from(done.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            job_id: done.job_id,
+        });
     }
 
     /// Whether only the gateway can tell if this startup succeeds.
@@ -226,9 +438,38 @@ impl ClientSession {
 
     /// The latest metadata snapshot of this session's (cluster, environment), if loaded. It
     /// does not show the session's own temporary objects or catalog changes made since.
+    ///
+    /// For a role limited to some catalogs, the others are not in it: pg_catalog,
+    /// information_schema and the search path never see them.
     pub fn snapshot(&self) -> Option<Arc<crate::catalog::MetadataSnapshot>> {
         let route = self.route.as_ref()?;
-        route.clusters.snapshots.get(&route.slot.key)
+        let snapshot = route.clusters.snapshots.get(&route.slot.key)?;
+        if self.access.catalogs().is_empty() {
+            return Some(snapshot);
+        }
+        let mut visible = (*snapshot).clone();
+        visible.catalogs.retain(|c| self.access.allows_catalog(&c.name));
+        if !self.access.allows_catalog(&visible.current_catalog) {
+            visible.current_catalog = self.current_catalog().filter(|c| self.access.allows_catalog(c)).unwrap_or_default();
+        }
+        Some(Arc::new(visible))
+    }
+
+    /// `SHOW CATALOGS` for a role limited to some catalogs: the allowed ones the snapshot
+    /// knows (all allowed ones before it is loaded), so the others stay invisible.
+    fn show_allowed_catalogs(&self) -> Result<Outcome, ResultError> {
+        use flinkwire_protocol::rest::{ColumnInfo, RowData, RowKind};
+        let names: Vec<String> = match self.snapshot() {
+            Some(snapshot) => snapshot.catalogs.iter().map(|c| c.name.clone()).collect(),
+            None => self.access.catalogs().to_vec(),
+        };
+        let column = ColumnInfo {
+            name: "catalog name".to_owned(),
+            logical_type: serde_json::json!({"type": "VARCHAR", "nullable": false, "length": 2147483647}),
+            comment: None,
+        };
+        let rows = names.into_iter().map(|n| RowData { kind: RowKind::Insert, fields: vec![serde_json::Value::String(n)] }).collect();
+        Ok(Outcome::Rows(RowSet::local(&[column], rows)?))
     }
 
     /// Answers flinkwire's own `SHOW CLUSTERS`.
@@ -312,18 +553,36 @@ impl ClientSession {
     /// Runs one Flink statement and returns its rows or its completion.
     pub async fn run(&self, sql: &str, kind: &StatementKind) -> Result<Outcome, ResultError> {
         tracing::debug!(session = %self.handle(), ?kind, sql, "executing");
+        let catalog_route = match kind {
+            StatementKind::Query => crate::catalog::pg::route(sql),
+            _ => crate::catalog::pg::CatalogRoute::Flink,
+        };
+        let permit = self.gate(sql, kind, catalog_route == crate::catalog::pg::CatalogRoute::Catalog)?;
+        let mut outcome = self.run_admitted(sql, kind, catalog_route).await;
+        if let Ok(outcome) = &mut outcome {
+            self.after_statement(sql, outcome);
+            if let (Outcome::Rows(rows), Some(permit)) = (outcome, permit) {
+                rows.hold(Box::new(permit));
+            }
+        }
+        outcome
+    }
+
+    /// Runs a statement the gate admitted.
+    async fn run_admitted(&self, sql: &str, kind: &StatementKind, catalog_route: crate::catalog::pg::CatalogRoute) -> Result<Outcome, ResultError> {
         if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
             return self.show_clusters();
         }
+        if !self.access.catalogs().is_empty() && crate::router::leading_words(sql, 3) == ["SHOW", "CATALOGS"] {
+            return self.show_allowed_catalogs();
+        }
         // Introspection (pg_catalog, information_schema, client functions) is answered locally.
-        if *kind == StatementKind::Query {
-            match crate::catalog::pg::route(sql) {
-                crate::catalog::pg::CatalogRoute::Catalog => return self.run_catalog(sql).await,
-                crate::catalog::pg::CatalogRoute::Mixed(table) => {
-                    return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error())
-                }
-                crate::catalog::pg::CatalogRoute::Flink => {}
+        match catalog_route {
+            crate::catalog::pg::CatalogRoute::Catalog => return self.run_catalog(sql).await,
+            crate::catalog::pg::CatalogRoute::Mixed(table) => {
+                return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error())
             }
+            crate::catalog::pg::CatalogRoute::Flink => {}
         }
         // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched. The
         // result columns get PostgreSQL's names for what Flink calls `EXPR$n`.

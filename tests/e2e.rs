@@ -5,6 +5,8 @@
 mod common;
 #[path = "e2e/input_limits.rs"]
 mod input_limits;
+#[path = "e2e/policy.rs"]
+mod policy;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use common::{connect, start_server_with, test_config};

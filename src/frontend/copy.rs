@@ -129,7 +129,8 @@ fn copy_row(row: &DataRow, o: &CopyOptions) -> Bytes {
 
 impl Connection {
     /// Runs `COPY … TO STDOUT`: CopyOutResponse, one CopyData per row, CopyDone, `COPY n`.
-    pub(super) async fn run_copy<C>(&self, client: &mut C, copy: &CopyCommand) -> PgWireResult<()>
+    /// Returns how many rows it sent.
+    pub(super) async fn run_copy<C>(&self, client: &mut C, copy: &CopyCommand) -> PgWireResult<u64>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
@@ -193,7 +194,7 @@ impl Connection {
             super::cancel::send_notice(client, &cut.message()).await?;
         }
         client.feed(PgWireBackendMessage::CommandComplete(Tag::new("COPY").with_rows(count).into())).await?;
-        Ok(())
+        Ok(count as u64)
     }
 }
 

@@ -62,19 +62,20 @@ impl Connection {
 
     /// Runs a cursor command. `formats`: the portal's result formats (extended protocol), or
     /// `None` for the cursor's own (text, or binary for `DECLARE … BINARY`). `describe`: send
-    /// RowDescription before FETCH rows (simple protocol).
+    /// RowDescription before FETCH rows (simple protocol). Returns the rows FETCH sent.
     pub(super) async fn run_cursor<C>(
         &self,
         client: &mut C,
         command: &CursorCommand,
         formats: Option<&Format>,
         describe: bool,
-    ) -> PgWireResult<()>
+    ) -> PgWireResult<u64>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let mut sent = 0u64;
         let tag = match command {
             CursorCommand::Declare { name, binary, hold, query } => {
                 if self.cursors().contains_key(name) {
@@ -143,10 +144,13 @@ impl Connection {
                     super::cancel::send_notice(client, &cut.message()).await?;
                 }
                 self.cursors().insert(name.clone(), cursor);
+                if !is_move {
+                    sent = got as u64;
+                }
                 Tag::new(if *is_move { "MOVE" } else { "FETCH" }).with_rows(got)
             }
         };
         client.feed(PgWireBackendMessage::CommandComplete(tag.into())).await?;
-        Ok(())
+        Ok(sent)
     }
 }

@@ -118,6 +118,16 @@ fn portal_values(portal: &Portal<Arc<PreparedStatement>>) -> Vec<ParamValue<'_>>
         .collect()
 }
 
+/// A portal's parameters for the audit log: `$n` and the type, never the value.
+fn parameter_types(portal: &Portal<Arc<PreparedStatement>>) -> Vec<crate::audit::ParameterType> {
+    (0..portal.parameters.len())
+        .map(|i| crate::audit::ParameterType {
+            placeholder: format!("${}", i + 1),
+            type_name: portal.statement.parameter_types.get(i).cloned().flatten().map_or_else(|| "unknown".to_owned(), |t| t.name().to_owned()),
+        })
+        .collect()
+}
+
 /// Whether Flink refused to compare or combine a string with a number.
 fn is_string_number_mismatch(err: &PgWireError) -> bool {
     matches!(err, PgWireError::UserError(info)
@@ -353,9 +363,11 @@ impl ExtendedQueryHandler for Connection {
             None => return Err(PgWireError::PortalNotFound(name.to_owned())),
         };
         client.set_state(PgWireConnectionState::QueryInProgress);
+        let started = self.begin_audit();
         let result = self.execute_portal(client, &portal, message.max_rows.max(0) as usize).await;
+        self.audit(&portal.statement.statement.sql, parameter_types(&portal), started, result.as_ref());
         client.set_state(PgWireConnectionState::ReadyForQuery);
-        result
+        result.map(drop)
     }
 
     async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
@@ -395,7 +407,26 @@ impl ExtendedQueryHandler for Connection {
                 }
             }
         }
-        self._on_describe(client, message).await
+        // Describe runs queries (Flink cannot describe without running): a refusal here is the
+        // statement's answer and gets its audit line.
+        let started = self.begin_audit();
+        let target = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let sql = if message.target_type == TARGET_TYPE_BYTE_PORTAL {
+            match client.portal_store().get_portal(&target) {
+                Some(pgwire::api::store::Entry::Value(p)) => Some(p.statement.statement.sql.clone()),
+                _ => None,
+            }
+        } else {
+            match client.portal_store().get_statement(&target) {
+                Some(pgwire::api::store::Entry::Value(s)) => Some(s.statement.sql.clone()),
+                _ => None,
+            }
+        };
+        let result = self._on_describe(client, message).await;
+        if let (Err(err), Some(sql)) = (&result, sql) {
+            self.audit(&sql, vec![], started, Err(err));
+        }
+        result
     }
 
     /// pgwire's Parse, with a cap on the named statements one connection may hold.
@@ -458,7 +489,7 @@ impl Connection {
         client: &mut C,
         portal: &Portal<Arc<PreparedStatement>>,
         max_rows: usize,
-    ) -> PgWireResult<()>
+    ) -> PgWireResult<super::Completed>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
@@ -472,12 +503,12 @@ impl Connection {
                 command.map_err(cursor_syntax_error)?;
                 let command = CursorCommand::parse(&self.portal_sql(portal)?).expect("still a cursor command");
                 let command = command.map_err(cursor_syntax_error)?;
-                return self.run_cursor(client, &command, Some(&portal.result_column_format), false).await;
+                return self.run_cursor(client, &command, Some(&portal.result_column_format), false).await.map(super::Completed::rows);
             }
             if let Some(copy) = CopyCommand::parse(sql) {
                 copy.map_err(cursor_syntax_error)?;
                 let copy = CopyCommand::parse(&self.portal_sql(portal)?).expect("still COPY");
-                return self.run_copy(client, &copy.map_err(cursor_syntax_error)?).await;
+                return self.run_copy(client, &copy.map_err(cursor_syntax_error)?).await.map(super::Completed::rows);
             }
         }
         if let StatementKind::Transaction(command) = kind {
@@ -486,7 +517,7 @@ impl Connection {
             }
             apply_transaction(client, *command);
             client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
-            return Ok(());
+            return Ok(super::Completed::default());
         }
         let mut rows = match self.take_portal(&portal.name) {
             Some(rows) => rows,
@@ -496,14 +527,14 @@ impl Connection {
                     Some(rows) => rows,
                     None => {
                         client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
-                        return Ok(());
+                        return Ok(super::Completed::default());
                     }
                 }
             }
             None => match self.start_portal(portal).await? {
                 Outcome::Done => {
                     client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, 0).into())).await?;
-                    return Ok(());
+                    return Ok(super::Completed::default());
                 }
                 Outcome::Rows(rows) => rows,
             },
@@ -529,13 +560,13 @@ impl Connection {
                 // the next Execute then completes with no rows.
                 self.put_portal(&portal.name, rows);
                 client.send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new())).await?;
-                return Ok(());
+                return Ok(super::Completed::rows(sent as u64));
             }
         }
         if let Some(cut) = rows.truncation() {
             super::cancel::send_notice(client, &cut.message()).await?;
         }
         client.send(PgWireBackendMessage::CommandComplete(completion_tag(kind, sent).into())).await?;
-        Ok(())
+        Ok(super::Completed { rows: sent as u64, job_id: rows.job_id().map(str::to_owned) })
     }
 }

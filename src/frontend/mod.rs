@@ -125,6 +125,41 @@ impl Connection {
     }
 }
 
+/// What a statement sent, for its audit line.
+#[derive(Debug, Default)]
+struct Completed {
+    rows: u64,
+    job_id: Option<String>,
+}
+
+impl Completed {
+    fn rows(rows: u64) -> Self {
+        Self { rows, job_id: None }
+    }
+}
+
+impl Connection {
+    /// Writes the audit line of a statement that ended (`crate::audit`); `parameters` are the
+    /// extended protocol's placeholders with their types, never their values.
+    fn audit(&self, text: &str, parameters: Vec<crate::audit::ParameterType>, started: std::time::Instant, result: Result<&Completed, &pgwire::error::PgWireError>) {
+        let Some(session) = self.session.get() else { return };
+        let (sqlstate, rows, job_id) = match result {
+            Ok(done) => (None, done.rows, done.job_id.clone()),
+            Err(pgwire::error::PgWireError::UserError(info)) => (Some(info.code.clone()), 0, None),
+            Err(_) => (Some("XX000".to_owned()), 0, None),
+        };
+        session.audit_statement(crate::session::StatementDone { text, parameters, started, sqlstate, rows, job_id });
+    }
+
+    /// A statement starts: the policy's decision on an earlier one no longer applies.
+    fn begin_audit(&self) -> std::time::Instant {
+        if let Some(session) = self.session.get() {
+            session.begin_statement();
+        }
+        std::time::Instant::now()
+    }
+}
+
 /// The command tag PostgreSQL clients expect when a statement completes.
 fn completion_tag(kind: &StatementKind, rows: usize) -> Tag {
     match kind {

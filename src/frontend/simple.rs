@@ -16,7 +16,7 @@ use pgwire::messages::simplequery::Query;
 use pgwire::messages::PgWireBackendMessage;
 
 use super::cursor_sql::{CopyCommand, CursorCommand};
-use super::{apply_transaction, completion_tag, Connection};
+use super::{apply_transaction, completion_tag, Completed, Connection};
 use crate::results::Outcome;
 use crate::router::{classify, split_statements, StatementKind};
 
@@ -40,7 +40,10 @@ impl SimpleQueryHandler for Connection {
             client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
         }
         for sql in statements {
-            if let Err(err) = self.run_simple(client, sql).await {
+            let started = self.begin_audit();
+            let result = self.run_simple(client, sql).await;
+            self.audit(sql, vec![], started, result.as_ref());
+            if let Err(err) = result {
                 // Like PostgreSQL: report the error, skip the remaining statements.
                 let info: ErrorInfo = err.into();
                 client.feed(PgWireBackendMessage::ErrorResponse(info.into())).await?;
@@ -69,7 +72,7 @@ impl SimpleQueryHandler for Connection {
 
 impl Connection {
     /// Runs one statement of a simple query and writes its whole answer.
-    async fn run_simple<C>(&self, client: &mut C, sql: &str) -> PgWireResult<()>
+    async fn run_simple<C>(&self, client: &mut C, sql: &str) -> PgWireResult<Completed>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send,
         C::PortalStore: PortalStore,
@@ -78,17 +81,17 @@ impl Connection {
     {
         if let Some(command) = CursorCommand::parse(sql) {
             let command = command.map_err(super::error::cursor_syntax_error)?;
-            return self.run_cursor(client, &command, None, true).await;
+            return self.run_cursor(client, &command, None, true).await.map(Completed::rows);
         }
         if let Some(copy) = CopyCommand::parse(sql) {
             let copy = copy.map_err(super::error::cursor_syntax_error)?;
-            return self.run_copy(client, &copy).await;
+            return self.run_copy(client, &copy).await.map(Completed::rows);
         }
         let kind = classify(sql);
         match kind {
             StatementKind::Empty => {
                 client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
-                return Ok(());
+                return Ok(Completed::default());
             }
             StatementKind::Transaction(command) => {
                 if command != crate::router::TransactionCommand::Begin {
@@ -96,7 +99,7 @@ impl Connection {
                 }
                 apply_transaction(client, command);
                 client.feed(PgWireBackendMessage::CommandComplete(completion_tag(&kind, 0).into())).await?;
-                return Ok(());
+                return Ok(Completed::default());
             }
             _ => {}
         }
@@ -110,7 +113,7 @@ impl Connection {
         let mut rows = match outcome {
             Outcome::Done => {
                 client.feed(PgWireBackendMessage::CommandComplete(completion_tag(&kind, 0).into())).await?;
-                return Ok(());
+                return Ok(Completed::default());
             }
             Outcome::Rows(rows) => rows,
         };
@@ -138,6 +141,6 @@ impl Connection {
         }
         let tag: Tag = completion_tag(&kind, count);
         client.feed(PgWireBackendMessage::CommandComplete(tag.into())).await?;
-        Ok(())
+        Ok(Completed { rows: count as u64, job_id: rows.job_id().map(str::to_owned) })
     }
 }

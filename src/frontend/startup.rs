@@ -226,11 +226,24 @@ impl Connection {
         self.refuse(client, Some(method), code, message)
     }
 
-    /// A FATAL error ending the login, logged.
+    /// A FATAL error ending the login, logged and in the audit log.
     fn refuse<C: ClientInfo>(&self, client: &C, method: Option<AuthMethod>, code: &str, message: String) -> PgWireError {
         let user = client.metadata().get("user").map(String::as_str).unwrap_or_default();
         info!(%user, peer = %client.socket_addr(), tls = client.is_secure(), method = method.map_or("-", AuthMethod::name),
               sqlstate = code, "login refused: {message}");
+        let audit = &self.ctx.security.audit;
+        audit.connection(&crate::audit::ConnectionEvent {
+            connection_id: audit.next_connection_id(),
+            user: user.to_owned(),
+            client_addr: client.socket_addr().to_string(),
+            tls: client.is_secure(),
+            auth_method: method.map(|m| m.name().to_owned()),
+            outcome: if code.starts_with("28") { "auth_failed" } else { "refused" },
+            sqlstate: Some(code.to_owned()),
+            message: Some(message.clone()),
+            role: None,
+            cluster: None,
+        });
         fatal_error(code, message)
     }
 }
@@ -255,10 +268,19 @@ impl Connection {
             database: client.metadata().get("database").cloned(),
             cluster: client.metadata().get("options").and_then(|o| ConnectRequest::cluster_option(o)),
             session_name: name,
+            security: self.ctx.security.clone(),
+            startup_options: client.metadata().get("options").map(|o| crate::results::settings::parse_startup_options(o)).unwrap_or_default(),
+            client_addr: client.socket_addr().to_string(),
+            tls: client.is_secure(),
+            auth_method: Some(method.name().to_owned()),
         };
         let session = ClientSession::connect(&self.ctx.clusters, &request)
             .await
-            .map_err(|e| fatal_error(e.sqlstate().code(), format!("cannot open a Flink session: {e}")))?;
+            .map_err(|e| match e.sqlstate().code() {
+                // The role's refusal says which rule; it is not a Flink problem.
+                "42501" => fatal_error("42501", e.to_string()),
+                code => fatal_error(code, format!("cannot open a Flink session: {e}")),
+            })?;
         info!(%user, session = %session.handle(), peer = %client.socket_addr(), tls = client.is_secure(), method = method.name(),
               cluster = session.cluster().map(|c| c.name.as_str()).unwrap_or("-"),
               environment = session.environment().unwrap_or("-"), "client connected");

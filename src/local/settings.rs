@@ -121,6 +121,9 @@ pub enum SettingError {
     Unsupported(String),
     #[error("unrecognized configuration parameter \"{0}\"")]
     Unknown(String),
+    /// A valid value above the role's limit (docs/security.md, "Limits per role").
+    #[error(transparent)]
+    AboveRoleLimit(crate::results::settings::AboveLimit),
 }
 
 impl SettingError {
@@ -131,6 +134,7 @@ impl SettingError {
             Self::InvalidValue { .. } => "22023",
             Self::Unsupported(_) => "0A000",
             Self::Unknown(_) => "42704",
+            Self::AboveRoleLimit(_) => "42501",
         }
     }
 
@@ -256,10 +260,9 @@ impl Settings {
     /// if PostgreSQL reports this parameter.
     pub fn set(&mut self, name: &str, value: &str) -> Result<Option<(String, String)>, SettingError> {
         if ResultSettings::handles(name) {
-            self.results.set(name, value).map_err(|e| SettingError::InvalidValue {
-                name: e.name,
-                value: e.value,
-                hint: Some(e.hint),
+            self.results.set(name, value).map_err(|e| match e.above_limit {
+                Some(above) => SettingError::AboveRoleLimit(above),
+                None => SettingError::InvalidValue { name: e.name, value: e.value, hint: Some(e.hint) },
             })?;
             return Ok(None);
         }

@@ -240,6 +240,9 @@ pub struct RowSet {
     /// Answered by flinkwire itself (catalog emulation, SHOW CLUSTERS …): a finished table, not
     /// a Flink changelog, so result modes do not apply.
     local: bool,
+    /// Kept alive as long as the result is open: the role's concurrent-query permit
+    /// (`crate::policy`), so a suspended portal or a cursor still counts.
+    held: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for RowSet {
@@ -298,7 +301,13 @@ impl RowSet {
             deadline: None,
             cancel: None,
             local,
+            held: None,
         })
+    }
+
+    /// Keeps `value` alive until this result is dropped (see the `held` field).
+    pub fn hold(&mut self, value: Box<dyn std::any::Any + Send + Sync>) {
+        self.held = Some(value);
     }
 
     /// Renames result columns: `rename(position, count, name)` gives a column's new name, `None`

@@ -49,6 +49,32 @@ pub struct SettingError {
     pub name: String,
     pub value: String,
     pub hint: &'static str,
+    /// Set when the value is valid but above the role's limit (`max_statement_timeout`,
+    /// `max_max_rows`): the client gets 42501 naming the limit instead.
+    pub above_limit: Option<AboveLimit>,
+}
+
+/// A value above a role's limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("permission denied to set parameter \"{name}\" to \"{value}\": role \"{role}\" allows at most {max} ({rule})")]
+pub struct AboveLimit {
+    pub name: String,
+    pub value: String,
+    pub role: String,
+    /// The limit as SHOW would print it.
+    pub max: String,
+    /// The configuration key of the limit, e.g. `roles.bi.max_statement_timeout`.
+    pub rule: String,
+}
+
+/// A role's defaults and maxima for the result settings (`[roles.NAME]`, docs/security.md
+/// "Limits per role"). `None` = no default / no maximum.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingLimits {
+    pub statement_timeout: Option<Duration>,
+    pub max_statement_timeout: Option<Duration>,
+    pub max_rows: Option<u64>,
+    pub max_max_rows: Option<u64>,
 }
 
 /// The result settings of one session.
@@ -60,12 +86,19 @@ pub struct ResultSettings {
     pub max_rows: u64,
     /// `statement_timeout`: `None` = no timeout (PostgreSQL's 0).
     pub statement_timeout: Option<Duration>,
+    /// The role's maxima, checked by [`ResultSettings::set`], and the name of the role.
+    pub limits: Option<(String, SettingLimits)>,
 }
 
 impl Default for ResultSettings {
     fn default() -> Self {
-        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None }
+        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None, limits: None }
     }
+}
+
+/// Rounds to whole milliseconds, as PostgreSQL keeps `statement_timeout`.
+pub fn whole_millis(d: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(d.as_micros().saturating_add(500) / 1000).unwrap_or(u64::MAX))
 }
 
 /// Flink's `execution.runtime-mode` of a gateway session, which decides what `auto` shows.
@@ -104,32 +137,79 @@ impl ResultSettings {
         Self::NAMES.contains(&name.to_ascii_lowercase().as_str())
     }
 
+    /// The settings a session of role `role` starts with: the role's defaults, its maxima
+    /// enforced from then on.
+    pub fn for_role(role: &str, limits: SettingLimits) -> Self {
+        Self {
+            max_rows: limits.max_rows.or(limits.max_max_rows).unwrap_or(0),
+            statement_timeout: limits.statement_timeout.or(limits.max_statement_timeout),
+            limits: Some((role.to_owned(), limits)),
+            ..Self::default()
+        }
+    }
+
+    /// Refuses values above the role's maxima; 0 (no limit) is above any maximum.
+    fn check_limits(&self, name: &str, value: &str, timeout: Option<Option<Duration>>, rows: Option<u64>) -> Result<(), SettingError> {
+        let Some((role, limits)) = &self.limits else { return Ok(()) };
+        let above = |max: String, key: &str| SettingError {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            hint: "",
+            above_limit: Some(AboveLimit {
+                name: name.to_owned(),
+                value: value.to_owned(),
+                role: role.clone(),
+                max,
+                rule: format!("roles.{role}.{key}"),
+            }),
+        };
+        if let (Some(timeout), Some(max)) = (timeout, limits.max_statement_timeout) {
+            if timeout.is_none_or(|t| t > max) {
+                let shown = Self { statement_timeout: Some(max), ..Self::default() }.get(STATEMENT_TIMEOUT).unwrap_or_default();
+                return Err(above(shown, "max_statement_timeout"));
+            }
+        }
+        if let (Some(rows), Some(max)) = (rows, limits.max_max_rows) {
+            if rows == 0 || rows > max {
+                return Err(above(max.to_string(), "max_max_rows"));
+            }
+        }
+        Ok(())
+    }
+
     /// Sets one setting. `Ok(false)`: not a result setting (leave it to someone else).
     pub fn set(&mut self, name: &str, value: &str) -> Result<bool, SettingError> {
         let value = value.trim();
-        let bad = |hint| SettingError { name: name.to_owned(), value: value.to_owned(), hint };
+        let bad = |hint| SettingError { name: name.to_owned(), value: value.to_owned(), hint, above_limit: None };
         match name.to_ascii_lowercase().as_str() {
             RESULT_MODE => {
                 self.mode = ResultMode::parse(value).ok_or_else(|| bad("one of auto, append, changelog, table"))?;
             }
             MAX_ROWS => {
-                self.max_rows = value.parse().map_err(|_| bad("a number of rows, 0 for no limit"))?;
+                let rows = value.parse().map_err(|_| bad("a number of rows, 0 for no limit"))?;
+                self.check_limits(name, value, None, Some(rows))?;
+                self.max_rows = rows;
             }
             STATEMENT_TIMEOUT => {
                 let timeout = parse_duration_ms(value).ok_or_else(|| bad("milliseconds, or a number with a unit: ms, s, min, h"))?;
                 // Whole milliseconds, rounded, as PostgreSQL keeps it: `5us` is 0 (no limit), not a
                 // 5 µs limit that SHOW printed as `0s` (found by fuzzing, fuzz/sql session_settings).
-                let timeout = Duration::from_millis(u64::try_from(timeout.as_micros().saturating_add(500) / 1000).unwrap_or(u64::MAX));
-                self.statement_timeout = (!timeout.is_zero()).then_some(timeout);
+                let timeout = whole_millis(timeout);
+                let timeout = (!timeout.is_zero()).then_some(timeout);
+                self.check_limits(name, value, Some(timeout), None)?;
+                self.statement_timeout = timeout;
             }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    /// Resets one setting to its default. `false`: not a result setting.
+    /// Resets one setting to its default (the role's, if any). `false`: not a result setting.
     pub fn reset(&mut self, name: &str) -> bool {
-        let default = Self::default();
+        let default = match &self.limits {
+            Some((role, limits)) => Self::for_role(role, limits.clone()),
+            None => Self::default(),
+        };
         match name.to_ascii_lowercase().as_str() {
             RESULT_MODE => self.mode = default.mode,
             MAX_ROWS => self.max_rows = default.max_rows,
@@ -227,6 +307,29 @@ mod tests {
         assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Changelog);
         s.set(RESULT_MODE, "table").unwrap();
         assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Table);
+    }
+
+    #[test]
+    fn role_limits_give_defaults_and_refuse_values_above_the_maxima() {
+        let limits = SettingLimits {
+            statement_timeout: Some(Duration::from_secs(10)),
+            max_statement_timeout: Some(Duration::from_secs(60)),
+            max_rows: None,
+            max_max_rows: Some(1000),
+        };
+        let mut s = ResultSettings::for_role("bi", limits);
+        assert_eq!((s.statement_timeout, s.max_rows), (Some(Duration::from_secs(10)), 1000));
+        assert!(s.set(STATEMENT_TIMEOUT, "30s").unwrap());
+        let err = s.set(STATEMENT_TIMEOUT, "0").unwrap_err();
+        let above = err.above_limit.unwrap();
+        assert_eq!((above.max.as_str(), above.rule.as_str()), ("60s", "roles.bi.max_statement_timeout"));
+        assert!(s.set(STATEMENT_TIMEOUT, "2min").unwrap_err().above_limit.is_some());
+        assert!(s.set(MAX_ROWS, "0").unwrap_err().above_limit.is_some());
+        assert!(s.set(MAX_ROWS, "1001").unwrap_err().above_limit.is_some());
+        assert!(s.set(MAX_ROWS, "10").unwrap());
+        assert_eq!(s.statement_timeout, Some(Duration::from_secs(30)));
+        assert!(s.reset(STATEMENT_TIMEOUT) && s.reset(MAX_ROWS));
+        assert_eq!((s.statement_timeout, s.max_rows), (Some(Duration::from_secs(10)), 1000));
     }
 
     #[test]
