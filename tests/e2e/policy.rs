@@ -296,7 +296,7 @@ async fn audit_lines_for_allowed_and_denied_statements_without_secrets() {
     let login = find(&|l| l["event"] == "connection" && l["user"] == "ann");
     assert_eq!((login["outcome"].as_str(), login["tls"].as_bool(), login["role"].as_str()), (Some("ok"), Some(false), Some("bi")));
     assert!(login["client_addr"].as_str().unwrap().starts_with("127.0.0.1:"));
-    assert_eq!(login["auth_method"], "password");
+    assert_eq!(login["auth_method"], "scram-sha-256");
     let refused = find(&|l| l["event"] == "connection" && l["user"] == "nobody");
     assert_eq!((refused["outcome"].as_str(), refused["sqlstate"].as_str()), (Some("denied"), Some("42501")));
     let select = find(&|l| l["event"] == "statement" && l["statement"] == "SELECT 41 + 1");
