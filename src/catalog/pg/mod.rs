@@ -15,6 +15,7 @@
 pub(crate) mod functions;
 mod objects;
 mod oids;
+mod regtype;
 mod route;
 mod rules;
 mod session;
@@ -57,6 +58,7 @@ impl CatalogError {
             Self::Query(m) if m.contains("not found") && m.contains("table") => "42P01",
             Self::Query(m) if m.contains("Invalid function") || m.contains("function") && m.contains("not found") => "42883",
             Self::Query(m) if m.contains("No field named") || m.contains("Schema error") => "42703",
+            Self::Query(m) if m.contains("invalid regular expression") => "2201B",
             Self::Query(_) => "XX000",
             Self::Mixed(_) => "0A000",
         }
@@ -305,6 +307,8 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
         ("information_schema", tables::information_schema_names(datafusion_information_schema.as_ref())),
     ];
     let system = tables::system_relations(&crate_pg_catalog, &ctx.state(), &listed).await.map_err(internal)?;
+    let types = tables::type_rows(&crate_pg_catalog, &ctx.state()).await.map_err(internal)?;
+    regtype::register(&ctx, Arc::new(regtype::TypeNames::new(&types)));
     let view = Arc::new(tables::CatalogView::new(snapshot, &catalog_name, &system).map_err(internal)?);
     let pg_catalog: Arc<dyn SchemaProvider> = Arc::new(tables::PgCatalog { inner: crate_pg_catalog, view: view.clone() });
     catalog.register_schema("pg_catalog", pg_catalog).map_err(internal)?;

@@ -67,6 +67,7 @@ impl VisitorMut for Rules {
 
     fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         exists_in_select_list(query);
+        function_column_names(query);
         ControlFlow::Continue(())
     }
 
@@ -75,6 +76,7 @@ impl VisitorMut for Rules {
             like_escape(pattern, escape_char);
         }
         regclass(expr);
+        regtype_text(expr);
         if let Expr::Subquery(query) = expr {
             if over_empty_catalog(query) {
                 *expr = Expr::value(Value::Null);
@@ -85,13 +87,43 @@ impl VisitorMut for Rules {
         storage_options(expr);
         array_subquery(expr);
         regproc_join(expr);
+        regproc_zero(expr);
         boolean_flag_literal(expr);
         vector_subscript(expr);
         expand_array(expr);
-        generate_subscripts(expr);
+        set_returning(expr);
         field_access(expr);
         regproc_by_name(expr);
         ControlFlow::Continue(())
+    }
+}
+
+/// `SELECT count(1), row_number() OVER (…) FROM …` in a CTE or subquery whose columns the outer
+/// query names (pgcli's casing: `ORDER BY Count`, `WHERE Row_Number = 1`) → `count(1) AS count,
+/// row_number() OVER (…) AS row_number`: PostgreSQL names an unaliased function call after the
+/// function, DataFusion after the whole call. Only where that name is not already taken in the
+/// select list (PostgreSQL allows two alike, DataFusion does not).
+fn function_column_names(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{Ident, SelectItem, SetExpr};
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    let function_name = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(Expr::Function(f)) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()),
+        _ => None,
+    };
+    let taken = |item: &SelectItem| match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+        SelectItem::UnnamedExpr(e) => column_name(e).or_else(|| function_name(item)),
+        _ => None,
+    };
+    let names: Vec<Option<String>> = select.projection.iter().map(taken).collect();
+    for item in &mut select.projection {
+        let Some(name) = function_name(item) else { continue };
+        if names.iter().filter(|n| n.as_deref() == Some(name.as_str())).count() != 1 {
+            continue;
+        }
+        let SelectItem::UnnamedExpr(e) = item else { continue };
+        let expr = std::mem::replace(e, Expr::value(Value::Null));
+        *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
     }
 }
 
@@ -295,6 +327,23 @@ fn subscript_loop(query: &mut sqlparser::ast::Query) -> bool {
     true
 }
 
+/// `x::regtype::text` → `flinkwire_regtype(x)`, `v::regtype[]` → `flinkwire_regtypes(v)`
+/// (`regtype.rs`; pgcli's completions): datafusion-pg-catalog plans `::regtype` of an OID as the
+/// OID itself, so its text was the number, where PostgreSQL shows the type's name.
+fn regtype_text(expr: &mut Expr) {
+    let type_name = |t: &sqlparser::ast::DataType| t.to_string().to_ascii_lowercase().replace("pg_catalog.", "");
+    let Expr::Cast { expr: inner, data_type, .. } = expr else { return };
+    let outer = type_name(data_type);
+    let replaced = match inner.as_mut() {
+        Expr::Cast { expr: oid, data_type: reg, .. } if type_name(reg) == "regtype" && matches!(outer.as_str(), "text" | "varchar" | "name") => {
+            call("flinkwire_regtype", vec![std::mem::replace(oid.as_mut(), Expr::value(Value::Null))])
+        }
+        _ if outer == "regtype[]" => call("flinkwire_regtypes", vec![std::mem::replace(inner.as_mut(), Expr::value(Value::Null))]),
+        _ => return,
+    };
+    *expr = replaced;
+}
+
 /// `(SELECT x FROM t WHERE <correlated>)` → `(SELECT max(x) FROM t WHERE …)`: DataFusion plans a
 /// correlated scalar subquery only if it is aggregated (SQLAlchemy's column reflection, PgJDBC's
 /// getTypeInfo). A scalar subquery returns at most one row in PostgreSQL (else it is an error),
@@ -346,29 +395,32 @@ fn expand_array(expr: &mut Expr) {
     *expr = Expr::Function(outer);
 }
 
-/// `generate_subscripts(a, dim)` (a set-returning function; SQLAlchemy's get_pk_constraint and
-/// get_indexes, next to `unnest(a)` in the same select list) → `unnest(flinkwire_subscripts(a))`:
-/// DataFusion zips several `unnest`s of a select list row by row, as PostgreSQL does with
-/// set-returning functions. flinkwire's arrays are one-dimensional, so `dim` is 1.
-fn generate_subscripts(expr: &mut Expr) {
+/// Set-returning functions DataFusion does not have, as `unnest` of a list function of
+/// flinkwire's (`functions.rs`): DataFusion zips several `unnest`s of a select list row by row,
+/// as PostgreSQL does with set-returning functions.
+/// - `generate_subscripts(a, dim)` (SQLAlchemy's get_pk_constraint and get_indexes, next to
+///   `unnest(a)`) → `unnest(flinkwire_subscripts(a))`: flinkwire's arrays are one-dimensional,
+///   so `dim` is 1.
+/// - `regexp_split_to_table(text, pattern)` (pgcli's casing) → `unnest(flinkwire_regexp_split(text,
+///   pattern))`; with flags (a third argument) it is left alone and fails to plan.
+fn set_returning(expr: &mut Expr) {
     use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName};
     let Expr::Function(f) = expr else { return };
-    if !f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts")) {
-        return;
-    }
+    let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()) else { return };
     let FunctionArguments::List(list) = &f.args else { return };
-    if list.args.len() != 2 {
-        return;
-    }
-    let array = list.args[0].clone();
-    let call = |name: &str, arg: FunctionArg| {
+    let (list_function, args) = match (name.as_str(), list.args.as_slice()) {
+        ("generate_subscripts", [array, _dim]) => ("flinkwire_subscripts", vec![array.clone()]),
+        ("regexp_split_to_table", [text, pattern]) => ("flinkwire_regexp_split", vec![text.clone(), pattern.clone()]),
+        _ => return,
+    };
+    let call = |name: &str, args: Vec<FunctionArg>| {
         let mut g = f.clone();
         g.name = ObjectName::from(vec![Ident::new(name)]);
-        g.args = FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args: vec![arg], clauses: vec![] });
+        g.args = FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args, clauses: vec![] });
         Expr::Function(g)
     };
-    let inner = call("flinkwire_subscripts", array);
-    *expr = call("unnest", FunctionArg::Unnamed(FunctionArgExpr::Expr(inner)));
+    let inner = call(list_function, args);
+    *expr = call("unnest", vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))]);
 }
 
 /// `(expr).field` → `get_field(expr, 'field')`: DataFusion plans dot access on a column only
@@ -413,14 +465,42 @@ fn column_name(expr: &Expr) -> Option<String> {
     }
 }
 
+/// The `regproc` columns of the system catalogs, which datafusion-pg-catalog holds as the
+/// function's name, `-` for none, where PostgreSQL holds the function's OID, 0 for none.
+const REGPROC_COLUMNS: [&str; 40] = [
+    "typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript",
+    "prosupport", "aggfnoid", "aggtransfn", "aggfinalfn", "aggcombinefn", "aggserialfn", "aggdeserialfn", "aggmtransfn",
+    "aggminvtransfn", "aggmfinalfn", "amhandler", "amproc", "conproc", "oprcode", "oprrest", "oprjoin",
+    "rngcanonical", "rngsubdiff", "prsstart", "prstoken", "prsend", "prsheadline", "prslextype", "tmplinit",
+    "tmpllexize", "evtfoid", "tgfoid", "lanplcallfoid", "laninline", "lanvalidator", "fdwhandler", "fdwvalidator",
+];
+
+fn is_regproc_column(expr: &Expr) -> bool {
+    column_name(expr).is_some_and(|n| REGPROC_COLUMNS.contains(&n.as_str()))
+}
+
+/// `typ.typreceive != 0` (adbc-driver-postgresql's type loading: "has a binary receive
+/// function") → `typ.typreceive <> '-'`: a `regproc` is 0 where it names no function, and the
+/// crate's name columns say so with `-`. Only 0 has a meaning that survives; another OID is left
+/// as it is and fails to plan, as a name cannot equal a number.
+fn regproc_zero(expr: &mut Expr) {
+    use sqlparser::ast::BinaryOperator;
+    let Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } = expr else { return };
+    let is_zero = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.trim_start_matches('0').is_empty()));
+    let none = || Expr::value(Value::SingleQuotedString("-".into()));
+    if is_regproc_column(left) && is_zero(right) {
+        **right = none();
+    } else if is_regproc_column(right) && is_zero(left) {
+        **left = none();
+    }
+}
+
 /// `proc.oid = typ.typreceive` (Npgsql's type loading) → `proc.proname = typ.typreceive`:
 /// datafusion-pg-catalog's `regproc` columns of pg_type hold function names, not OIDs.
 fn regproc_join(expr: &mut Expr) {
     use sqlparser::ast::{BinaryOperator, Ident};
-    const REGPROC: [&str; 7] = ["typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze"];
     let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = expr else { return };
-    let is_regproc = |e: &Expr| column_name(e).is_some_and(|n| REGPROC.contains(&n.as_str()));
-    let (left_regproc, right_regproc) = (is_regproc(left), is_regproc(right));
+    let (left_regproc, right_regproc) = (is_regproc_column(left), is_regproc_column(right));
     for (side, other_is_regproc) in [(left, right_regproc), (right, left_regproc)] {
         if let Expr::CompoundIdentifier(parts) = side.as_mut() {
             if other_is_regproc && parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case("oid")) {
@@ -539,7 +619,7 @@ mod tests {
         super::rewrite(&mut s);
         assert_eq!(
             s.to_string(),
-            "SELECT a AND ((SELECT count(1) FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
+            "SELECT a AND ((SELECT count(1) AS count FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
         );
     }
 
@@ -552,6 +632,6 @@ mod tests {
         .unwrap()
         .remove(0);
         super::rewrite(&mut s);
-        assert_eq!(s.to_string(), "SELECT (SELECT max(d.x) AS y FROM d WHERE d.id = t.id), (SELECT count(*) FROM d) FROM t");
+        assert_eq!(s.to_string(), "SELECT (SELECT max(d.x) AS y FROM d WHERE d.id = t.id), (SELECT count(*) AS count FROM d) FROM t");
     }
 }
