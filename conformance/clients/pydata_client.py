@@ -123,15 +123,40 @@ def a_cancel():
         return "Cursor.adbc_cancel"
 
 
+# ADBC's COPY reader hands over a batch only once it holds this many bytes (16 MiB by default),
+# so a live stream of a few KiB/s needs a small hint to show its rows as they come (docs/python.md).
+STREAM_BATCH_HINT = {"adbc.postgresql.batch_size_hint_bytes": "1024"}
+
+
 def a_stream():
+    import adbc_driver_manager
     with adbc_connect(stream_uri()) as c, c.cursor() as cur:
+        cur.adbc_statement.set_options(**STREAM_BATCH_HINT)
+        started = time.time()
         cur.execute(UNBOUNDED_SQL)
         reader = cur.fetch_record_batch()
-        rows = 0
+        rows = reader.read_next_batch().num_rows
+        first = time.time() - started
         while rows < 20:
             rows += reader.read_next_batch().num_rows
+        # Cancelling the unbounded query ends the read with 57014 and leaves the connection usable.
         cur.adbc_cancel()
-    return f"{rows} rows through COPY binary, then cancelled"
+        cancelled = time.time()
+        try:
+            while True:
+                reader.read_next_batch()
+        except StopIteration:
+            raise Fail("the stream ended instead of being cancelled")
+        except (adbc_driver_manager.Error, OSError) as e:
+            if "57014" not in str(getattr(e, "sqlstate", "")) and "cancel" not in str(e).lower():
+                raise Fail(f"not a cancel: {e}")
+        took = time.time() - cancelled
+        if took > 15:
+            raise Fail("cancelled only after %.0fs" % took)
+        cur.execute("SELECT 1")
+        expect("usable after cancel", cur.fetchone()[-1], 1)
+    return (f"first batch after {first:.1f}s, {rows} rows through COPY binary (batch_size_hint_bytes=1024), "
+            f"then adbc_cancel() in {took:.1f}s")
 
 
 # ---- Polars over ADBC ------------------------------------------------------------------------------
@@ -181,12 +206,16 @@ def p_error():
 def p_stream():
     import adbc_driver_postgresql.dbapi as adbc
     import polars as pl
-    with adbc.connect(stream_uri(), autocommit=True) as c:
-        batches = pl.read_database(UNBOUNDED_SQL, c, iter_batches=True, batch_size=10)
+    with adbc.connect(stream_uri(), autocommit=True) as c, c.cursor() as cur:
+        # Polars takes an ADBC cursor as its connection: the statement option goes on the cursor.
+        cur.adbc_statement.set_options(**STREAM_BATCH_HINT)
+        batches = pl.read_database(UNBOUNDED_SQL, cur, iter_batches=True, batch_size=10)
         frame = next(iter(batches))
         if frame.height == 0:
             raise Fail("empty first batch")
-    return "read_database(iter_batches=True) over an ADBC connection"
+        cur.adbc_cancel()
+    return (f"read_database(iter_batches=True) over an ADBC cursor with batch_size_hint_bytes=1024: "
+            f"first frame of {frame.height} rows")
 
 
 # ---- ConnectorX --------------------------------------------------------------------------------
