@@ -88,8 +88,15 @@ def a_metadata():
     with adbc_connect() as c:
         schema = c.adbc_get_table_schema("orders", db_schema_filter="default_database")
         expect("orders columns", schema.names, ["order_id", "customer", "amount", "order_date"])
-        # adbc_get_objects lists no tables yet (docs/python.md, Limits).
-        return "adbc_get_table_schema"
+        objects = c.adbc_get_objects(depth="all", db_schema_filter="default_database").read_all().to_pylist()
+        schemas = [s for cat in objects if cat["catalog_name"] == "default_catalog" for s in cat["catalog_db_schemas"] or []]
+        tables = {t["table_name"]: t for s in schemas for t in s["db_schema_tables"] or []}
+        if "orders" not in tables:
+            raise Fail(f"adbc_get_objects lists no orders: {sorted(tables)}")
+        expect("orders type", tables["orders"]["table_type"], "table")
+        columns = sorted((col["ordinal_position"], col["column_name"]) for col in tables["orders"]["table_columns"])
+        expect("orders columns", [n for _, n in columns], ["order_id", "customer", "amount", "order_date"])
+        return "adbc_get_table_schema, adbc_get_objects(depth='all')"
 
 
 def a_error():

@@ -13,6 +13,7 @@
 //! connection.
 
 pub(crate) mod functions;
+mod array_literal;
 mod objects;
 mod oids;
 mod regtype;
@@ -48,6 +49,9 @@ pub enum CatalogError {
     /// The statement mixes Flink tables with the system catalogs.
     #[error("a query cannot mix Flink tables with pg_catalog or information_schema: {0}")]
     Mixed(String),
+    /// An array literal PostgreSQL would refuse, or one the emulation cannot read exactly.
+    #[error("{0}")]
+    MalformedArray(String),
 }
 
 impl CatalogError {
@@ -61,6 +65,7 @@ impl CatalogError {
             Self::Query(m) if m.contains("invalid regular expression") => "2201B",
             Self::Query(_) => "XX000",
             Self::Mixed(_) => "0A000",
+            Self::MalformedArray(_) => "22P02",
         }
     }
 }
@@ -168,7 +173,10 @@ impl Emulation {
             .map(|mut s| s.remove(0));
         // PostgreSQL's column names come from the SQL as the client wrote it.
         let column_names = original.as_ref().map(crate::dialect::names::postgres_names).unwrap_or_default();
-        let rewritten = original.and_then(|mut s| rules::rewrite_before_crate(&mut s).then(|| s.to_string()));
+        let rewritten = match original {
+            Some(mut s) => rules::rewrite_before_crate(&mut s).map_err(CatalogError::MalformedArray)?.then(|| s.to_string()),
+            None => None,
+        };
         let mut statements = self.parser.parse(rewritten.as_deref().unwrap_or(sql)).map_err(|e| CatalogError::Syntax(e.to_string()))?;
         if statements.len() != 1 {
             return Err(CatalogError::Syntax("expected exactly one statement".into()));

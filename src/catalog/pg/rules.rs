@@ -15,11 +15,14 @@ pub fn rewrite(statement: &mut Statement) {
 struct Rules;
 
 /// Applies the rules that must run before datafusion-pg-catalog's (which replaces some client
-/// SQL it cannot run with a stub answer); true if the statement changed.
-pub fn rewrite_before_crate(statement: &mut Statement) -> bool {
+/// SQL it cannot run with a stub answer, and reads array literals its own way); true if the
+/// statement changed. Err: a malformed array literal (22P02).
+pub fn rewrite_before_crate(statement: &mut Statement) -> Result<bool, String> {
     let mut before = BeforeCrate { changed: false };
-    let _ = statement.visit(&mut before);
-    before.changed
+    match statement.visit(&mut before) {
+        ControlFlow::Break(malformed) => Err(malformed),
+        ControlFlow::Continue(()) => Ok(before.changed),
+    }
 }
 
 struct BeforeCrate {
@@ -27,17 +30,52 @@ struct BeforeCrate {
 }
 
 impl VisitorMut for BeforeCrate {
-    type Break = ();
+    type Break = String;
 
-    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<String> {
         self.changed |= subscript_loop(query);
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<String> {
         self.changed |= in_subscript_loop(expr);
+        match text_array_literal(expr) {
+            Ok(changed) => self.changed |= changed,
+            Err(malformed) => return ControlFlow::Break(malformed),
+        }
         ControlFlow::Continue(())
     }
+}
+
+/// `x = ANY('{"p", "r"}')`, `x <> ALL('{…}')` and `'{…}'::text[]` → `ARRAY['p', 'r']`, read as
+/// PostgreSQL reads array literals (array_literal.rs): datafusion-pg-catalog's own rewrite keeps
+/// the double quotes of quoted elements, so adbc-driver-postgresql's GetObjects found no tables.
+/// Array literals of other element types have no quotes and are left to the crate.
+fn text_array_literal(expr: &mut Expr) -> Result<bool, String> {
+    use sqlparser::ast::{Array, ArrayElemTypeDef, CastKind, DataType};
+    let literal = match expr {
+        Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => right.as_mut(),
+        Expr::Cast { kind: CastKind::DoubleColon | CastKind::Cast, expr, data_type: DataType::Array(element), .. } => {
+            let is_text = |t: &DataType| matches!(t, DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::String(_));
+            match element {
+                ArrayElemTypeDef::AngleBracket(t) | ArrayElemTypeDef::SquareBracket(t, _) | ArrayElemTypeDef::Parenthesis(t)
+                    if is_text(t) => {}
+                _ => return Ok(false),
+            }
+            expr.as_mut()
+        }
+        _ => return Ok(false),
+    };
+    let Expr::Value(sqlparser::ast::ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = literal else {
+        return Ok(false);
+    };
+    let elements = super::array_literal::parse(text)?;
+    let elem = elements
+        .into_iter()
+        .map(|e| Expr::value(e.map_or(Value::Null, Value::SingleQuotedString)))
+        .collect();
+    *literal = Expr::Array(Array { elem, named: true });
+    Ok(true)
 }
 
 /// `x IN (<subscript loop>)` → `array_has((SELECT array_agg(item) FROM unnest(A) …), x)`:
@@ -65,9 +103,15 @@ fn in_subscript_loop(expr: &mut Expr) -> bool {
 impl VisitorMut for Rules {
     type Break = ();
 
+    fn pre_visit_table_factor(&mut self, factor: &mut sqlparser::ast::TableFactor) -> ControlFlow<()> {
+        unnest_column_alias(factor);
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         exists_in_select_list(query);
         function_column_names(query);
+        lateral_unnest(query);
         ControlFlow::Continue(())
     }
 
@@ -633,5 +677,49 @@ mod tests {
         .remove(0);
         super::rewrite(&mut s);
         assert_eq!(s.to_string(), "SELECT (SELECT max(d.x) AS y FROM d WHERE d.id = t.id), (SELECT count(*) AS count FROM d) FROM t");
+    }
+}
+
+/// `FROM … CROSS JOIN UNNEST(conkey) AS conkeys … WHERE attnum = conkeys` (adbc-driver-postgresql's
+/// GetObjects constraints query) → `UNNEST(conkey) AS conkeys(conkeys)`: PostgreSQL names the
+/// one column of a scalar function in FROM after the table alias, DataFusion after the call.
+fn unnest_column_alias(factor: &mut sqlparser::ast::TableFactor) {
+    use sqlparser::ast::{TableAliasColumnDef, TableFactor};
+    let TableFactor::UNNEST { alias: Some(alias), array_exprs, with_offset: false, with_ordinality: false, .. } = factor else {
+        return;
+    };
+    if array_exprs.len() == 1 && alias.columns.is_empty() {
+        alias.columns = vec![TableAliasColumnDef { name: alias.name.clone(), data_type: None }];
+    }
+}
+
+/// `FROM pg_constraint AS con CROSS JOIN UNNEST(con.conkey) AS conkeys` (adbc-driver-postgresql's
+/// GetObjects constraints query; PostgreSQL joins a function in FROM laterally) → `FROM (SELECT
+/// con.*, unnest(con.conkey) AS conkeys FROM pg_constraint AS con) AS con`: DataFusion cannot
+/// run an UNNEST of the preceding table's column as a join. Only directly after an aliased table;
+/// anything else is left as is (and fails to plan rather than answer differently).
+fn lateral_unnest(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{JoinOperator, SetExpr, TableFactor};
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    for from in &mut select.from {
+        let Some(first) = from.joins.first() else { continue };
+        let (JoinOperator::CrossJoin(_), TableFactor::UNNEST { alias: Some(unnest_alias), array_exprs, with_offset: false, with_ordinality: false, .. }) =
+            (&first.join_operator, &first.relation)
+        else {
+            continue;
+        };
+        let TableFactor::Table { name, alias: Some(table_alias), args: None, .. } = &from.relation else { continue };
+        let ([array], [] | [_]) = (array_exprs.as_slice(), unnest_alias.columns.as_slice()) else { continue };
+        let column = unnest_alias.columns.first().map_or(&unnest_alias.name, |c| &c.name);
+        let t = &table_alias.name;
+        let sql = format!("SELECT {t}.*, unnest({array}) AS {column} FROM {name} AS {t}");
+        let Ok(subquery) = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&sql)
+            .and_then(|mut p| p.parse_query())
+        else {
+            continue;
+        };
+        from.relation = TableFactor::Derived { lateral: false, subquery, alias: Some(table_alias.clone()), sample: None };
+        from.joins.remove(0);
     }
 }

@@ -102,3 +102,50 @@ async fn regproc_compared_with_zero() {
     assert_eq!(n(&with_receive) + n(&without_receive), n(&all));
     assert!(n(&with_receive) > 20, "{with_receive:?}");
 }
+
+const GET_OBJECTS_SCHEMAS: &str = include_str!("recorded/adbc_get_objects_schemas.sql");
+const GET_OBJECTS_TABLES: &str = include_str!("recorded/adbc_get_objects_tables.sql");
+
+/// `adbc_get_objects()`: the schemas of the current database, then each schema's tables and
+/// views with their type, matched against a PostgreSQL array literal of relkinds.
+#[tokio::test]
+async fn adbc_get_objects_lists_schemas_and_tables() {
+    for sql in [GET_OBJECTS_SCHEMAS, GET_OBJECTS_TABLES] {
+        assert_eq!(route(recorded(sql)), CatalogRoute::Catalog, "{sql}");
+    }
+    let mut schemas = run(recorded(GET_OBJECTS_SCHEMAS)).await;
+    schemas.sort();
+    assert_eq!(schemas, ["default_database", "sales"]);
+    let mut tables = run(recorded(GET_OBJECTS_TABLES)).await;
+    tables.sort();
+    assert_eq!(tables, ["big_orders|view", "orders|table"]);
+    let only_views = recorded(GET_OBJECTS_TABLES).replace(r#"'{"p", "f", "t", "m", "v", "r"}'"#, r#"'{"v"}'"#);
+    assert_eq!(run(&only_views).await, ["big_orders|view"]);
+    // A literal PostgreSQL would refuse is refused, never matched some other way.
+    let malformed = recorded(GET_OBJECTS_TABLES).replace(r#"'{"p", "f", "t", "m", "v", "r"}'"#, "'{{v},{r}}'");
+    let err = Emulation::new().query(&Arc::new(demo_snapshot()), &facts(), &malformed).await.unwrap_err();
+    assert_eq!(err.sqlstate(), "22P02", "{err}");
+}
+
+
+const GET_OBJECTS_COLUMNS: &str = include_str!("recorded/adbc_get_objects_columns.sql");
+const GET_OBJECTS_CONSTRAINTS: &str = include_str!("recorded/adbc_get_objects_constraints.sql");
+
+/// `adbc_get_objects(depth="all")`, per table: its columns (name, position, comment, type name)
+/// and its constraints (the primary key; Flink has no foreign keys).
+#[tokio::test]
+async fn adbc_get_objects_lists_columns_and_constraints() {
+    for sql in [GET_OBJECTS_COLUMNS, GET_OBJECTS_CONSTRAINTS] {
+        assert_eq!(route(recorded(sql)), CatalogRoute::Catalog, "{sql}");
+    }
+    let mut columns = run(recorded(GET_OBJECTS_COLUMNS)).await;
+    columns.sort();
+    assert_eq!(
+        columns,
+        ["amount|3|NULL|numeric", "order_id|1|NULL|int8", "product|2|what was sold|varchar", "ts|4|NULL|timestamp"]
+    );
+    let constraints = run(recorded(GET_OBJECTS_CONSTRAINTS)).await;
+    assert_eq!(constraints.len(), 1, "{constraints:?}");
+    let c: Vec<&str> = constraints[0].split('|').collect();
+    assert_eq!((c[1], c[2], c[3]), ("PRIMARY KEY", r#"["order_id"]"#, "NULL"), "{constraints:?}");
+}
