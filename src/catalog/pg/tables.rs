@@ -724,7 +724,7 @@ impl Patched {
 
 /// `b` without the rows of DataFusion's own information_schema views (`table_name` `df_…`).
 fn without_datafusion_tables(b: &RecordBatch) -> Result<RecordBatch> {
-    let keep: BooleanArray = column_str(b, "table_name")?.iter().map(|n| Some(!n.as_deref().is_some_and(is_datafusion_only))).collect();
+    let keep: BooleanArray = column_str(b, "table_name")?.iter().map(|n| Some(!n.as_deref().is_some_and(is_datafusion_view))).collect();
     Ok(filter_record_batch(b, &keep)?)
 }
 
@@ -989,16 +989,19 @@ const CONSTRAINT_COLUMNS: [&str; 6] = ["constraint_catalog", "constraint_schema"
 /// flinkwire adds.
 pub fn information_schema_names(inner: &dyn SchemaProvider) -> Vec<String> {
     let mut names = inner.table_names();
-    names.retain(|n| !is_datafusion_only(n));
+    names.retain(|n| !is_datafusion_view(n));
     names.extend(INFORMATION_SCHEMA_ADDED.map(str::to_owned));
     names
 }
 
-/// DataFusion's `information_schema` views that PostgreSQL does not have (`df_settings`: the
-/// engine's own configuration): hidden, as if they did not exist, so a client listing or
-/// querying information_schema sees PostgreSQL's and no trace of the engine underneath.
-fn is_datafusion_only(name: &str) -> bool {
-    name.to_ascii_lowercase().starts_with("df_")
+/// DataFusion's `information_schema` views about the engine itself: those PostgreSQL does not
+/// have (`df_settings`: the engine's configuration) and `routines` and `parameters`, which list
+/// DataFusion's functions, not Flink's (the functions a Flink query can call are in pg_proc).
+/// Hidden, as if they did not exist (42P01 when queried), so a client listing or querying
+/// information_schema sees no trace of the engine underneath.
+fn is_datafusion_view(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("df_") || matches!(name.as_str(), "routines" | "parameters")
 }
 
 /// The `information_schema` tables DataFusion does not have.
@@ -1042,7 +1045,7 @@ impl SchemaProvider for InformationSchema {
                 let schema = base.schema();
                 (Kind::Tables, Some(base), schema)
             }
-            lower if is_datafusion_only(lower) => return Ok(None),
+            lower if is_datafusion_view(lower) => return Ok(None),
             _ => return self.inner.table(name).await,
         };
         Ok(Some(Arc::new(Patched {
@@ -1056,6 +1059,6 @@ impl SchemaProvider for InformationSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
-        INFORMATION_SCHEMA_ADDED.contains(&name.as_str()) || !is_datafusion_only(&name) && self.inner.table_exist(&name)
+        INFORMATION_SCHEMA_ADDED.contains(&name.as_str()) || !is_datafusion_view(&name) && self.inner.table_exist(&name)
     }
 }

@@ -445,19 +445,22 @@ async fn a_dropped_context_is_freed() {
     assert!(catalogs.upgrade().is_none(), "the old context's catalog list is still alive (a reference cycle)");
 }
 
-/// Nothing of DataFusion shows through: no `df_settings` in information_schema (listed or
-/// queried), and the system catalogs' columns typed in PostgreSQL's names.
+/// Nothing of DataFusion shows through: no `df_settings`, `routines` (DataFusion's functions) or
+/// `parameters` in information_schema (listed or queried), and the system catalogs' columns typed in PostgreSQL's names.
 #[tokio::test]
 async fn the_engine_underneath_is_hidden() {
     let listed = run("SELECT table_name FROM information_schema.tables WHERE table_schema = 'information_schema'").await;
     assert!(!listed.iter().any(|t| t.starts_with("df_")), "{listed:?}");
-    let classes = run("SELECT relname FROM pg_catalog.pg_class WHERE relname LIKE 'df\\_%'").await;
+    let classes = run("SELECT relname FROM pg_catalog.pg_class WHERE relname LIKE 'df\\_%' OR relname IN ('routines', 'parameters')").await;
     assert_eq!(classes, Vec::<String>::new());
-    let err = Emulation::new()
-        .query(&Arc::new(demo_snapshot()), &facts(), "SELECT * FROM information_schema.df_settings")
-        .await
-        .expect_err("df_settings is DataFusion's");
-    assert_eq!(err.sqlstate(), "42P01", "{err}");
+    for view in ["df_settings", "routines", "parameters"] {
+        let err = Emulation::new()
+            .query(&Arc::new(demo_snapshot()), &facts(), &format!("SELECT * FROM information_schema.{view}"))
+            .await
+            .expect_err("DataFusion's own view");
+        assert_eq!(err.sqlstate(), "42P01", "{view}: {err}");
+        assert!(!listed.contains(&view.to_string()), "{view} in {listed:?}");
+    }
     let types = run(
         "SELECT DISTINCT data_type FROM information_schema.columns \
          WHERE table_schema IN ('pg_catalog', 'information_schema') ORDER BY 1",
