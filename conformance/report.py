@@ -12,11 +12,14 @@ ROOT = os.path.dirname(HERE)
 CHECKS = ["connect", "connect_tls", "simple_query", "param_query", "types", "metadata",
           "error_sqlstate", "cancel", "streaming"]
 CLIENTS = ["psql", "psycopg3", "psycopg2", "sqlalchemy", "pgjdbc", "flinkwire-jdbc", "node-postgres",
-           "pyodbc", "tokio-postgres"]
+           "pyodbc", "tokio-postgres", "adbc", "polars-adbc", "connectorx", "pandas", "pgcli"]
 LABELS = {
     "psql": "psql 15", "psycopg3": "psycopg 3", "psycopg2": "psycopg2", "sqlalchemy": "SQLAlchemy 2 (psycopg2)",
     "pgjdbc": "PgJDBC", "flinkwire-jdbc": "flinkwire JDBC", "node-postgres": "node-postgres (pg, pg-cursor)",
     "pyodbc": "pyodbc + psqlODBC (UseDeclareFetch=1)", "tokio-postgres": "tokio-postgres",
+    "adbc": "adbc-driver-postgresql (DB-API, COPY binary)", "polars-adbc": "Polars (engine=\"adbc\")",
+    "connectorx": "ConnectorX (Polars engine=\"connectorx\")", "pandas": "pandas (SQLAlchemy 2 + psycopg2)",
+    "pgcli": "pgcli 4 (completion refresh)",
 }
 CHECK_TEXT = {
     "connect": "connect (no TLS)", "connect_tls": "connect with TLS", "simple_query": "simple query",

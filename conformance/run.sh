@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real-client conformance suite: drives psql, psycopg 3, psycopg2, SQLAlchemy 2, PgJDBC, the
-# flinkwire JDBC driver, node-postgres, pyodbc + psqlODBC and tokio-postgres through one checklist
+# flinkwire JDBC driver, node-postgres, pyodbc + psqlODBC, tokio-postgres and the Python data stack
+# (ADBC, Polars, ConnectorX, pandas, pgcli: conformance/pydata/setup.sh) through one checklist
 # against flinkwire + real Flink, prints client x check, regenerates docs/compatibility.md and fails
 # when a check that passed in conformance/baseline.json fails now.
 #
@@ -37,6 +38,7 @@ if [ ! -d "$CONF/node/node_modules/pg-cursor" ]; then
     fw_log "installing pg and pg-cursor from npm (conformance/node)"
     (cd "$CONF/node" && npm ci --no-audit --no-fund --loglevel=error) || fw_die "npm ci in conformance/node failed"
 fi
+PYDATA_VENV="$("$CONF/pydata/setup.sh")"
 "$FW_ROOT/drivers/jdbc/build.sh"
 [ -x "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" ] || cargo build --bin flinkwire
 
@@ -93,6 +95,9 @@ run_client flinkwire-jdbc java -cp "$JCP" JdbcClient flinkwire-jdbc "$OUT/flinkw
 run_client node-postgres node "$CONF/node/client.js" "$OUT/node-postgres.json"
 run_client pyodbc python3 pyodbc_client.py "$OUT/pyodbc.json"
 run_client tokio-postgres ./tokio_postgres.sh "$OUT/tokio-postgres.json"
+for client in adbc polars-adbc connectorx pandas pgcli; do
+    run_client "$client" "$PYDATA_VENV/bin/python" pydata_client.py "$client" "$OUT/$client.json"
+done
 
 # The flinkwire JDBC driver's own JUnit tests, against the same servers.
 FLINKWIRE_JDBC_PORT=$port FLINKWIRE_JDBC_STREAM_PORT=$stream_port "$FW_ROOT/drivers/jdbc/build.sh" --test >"$OUT/jdbc-driver-tests.log" 2>&1 ||

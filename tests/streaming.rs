@@ -15,6 +15,8 @@ use futures::StreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
+#[path = "streaming/copy_out.rs"]
+mod copy_out;
 #[path = "streaming/endings.rs"]
 mod endings;
 #[path = "streaming/faults.rs"]

@@ -169,9 +169,12 @@ impl Connection {
             }
             client.feed(PgWireBackendMessage::CopyData(CopyData::new(line.freeze()))).await?;
         }
+        // The client learns at once that the COPY started, before the first page (a streaming
+        // job can take seconds to produce one).
+        client.flush().await?;
         let formats = if binary { Format::UnifiedBinary } else { Format::UnifiedText };
         let mut count = 0usize;
-        while let Some(page) = rows.next_rows(0, &formats).await? {
+        while let Some(page) = super::liveness::next_page(&mut rows, &formats, client).await? {
             for row in &page {
                 let data = copy_row(row, options);
                 let data = if prefix.is_empty() {

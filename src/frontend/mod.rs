@@ -12,6 +12,7 @@ mod cursor;
 mod cursor_sql;
 mod error;
 mod extended;
+mod liveness;
 mod simple;
 pub mod socket;
 mod startup;

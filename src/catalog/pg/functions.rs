@@ -34,6 +34,8 @@ enum Answer {
     /// `to_regtype(name)`: the type's OID, NULL for a type PostgreSQL clients probe for but
     /// flinkwire does not have (`hstore`, `citext`…).
     TypeOid,
+    /// The same OID every time.
+    Oid(i32),
 }
 
 /// The PostgreSQL type a type name means (`int4`, `integer`, `pg_catalog.text`, `character
@@ -181,7 +183,7 @@ impl ScalarUDFImpl for ClientFunction {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.answer {
             Answer::Bool(_) => DataType::Boolean,
-            Answer::TypeOid => DataType::Int32,
+            Answer::TypeOid | Answer::Oid(_) => DataType::Int32,
             Answer::UnknownSize => DataType::Int64,
             _ => DataType::Utf8,
         })
@@ -192,6 +194,7 @@ impl ScalarUDFImpl for ClientFunction {
             Answer::Text(text) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(text.clone()))),
             Answer::Bool(b) => Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(*b)))),
             Answer::TypeOid => per_row(&args, |v| ScalarValue::Int32(v.first().copied().flatten().and_then(type_oid))),
+            Answer::Oid(oid) => Ok(ColumnarValue::Scalar(ScalarValue::Int32(Some(*oid)))),
             Answer::UnknownSize => Ok(ColumnarValue::Scalar(ScalarValue::Int64(None))),
             Answer::SizePretty => {
                 per_row(&args, |v| ScalarValue::Utf8(v.first().copied().flatten().and_then(|n| n.parse().ok()).map(size_pretty)))
@@ -226,6 +229,9 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("pg_type_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_function_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_is_in_recovery", &[0], Answer::Bool(false)),
+        // A session's temporary schema; 0 while it has none, and flinkwire lists no temporary
+        // schema (adbc-driver-postgresql's schema listing).
+        ClientFunction::new("pg_my_temp_schema", &[0], Answer::Oid(0)),
         ClientFunction::new("pg_client_encoding", &[0], Answer::Text(Some("UTF8".into()))),
         // Flink tables have no size flinkwire could know (psql's `\dt+`, DBeaver's statistics).
         ClientFunction::new("pg_table_size", &[1], Answer::UnknownSize),
@@ -253,6 +259,124 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
     }
     ctx.register_udf(ScalarUDF::new_from_impl(ExpandArray::new()));
     ctx.register_udf(ScalarUDF::new_from_impl(Subscripts::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(RegexpSplit::new()));
+}
+
+/// `current_schemas(include_implicit)`: the search path as PostgreSQL resolves it, the current
+/// Flink database, after `pg_catalog` when implicit schemas are asked for (pgcli's completions
+/// look in these). The crate's answered `{public, information_schema, pg_catalog}`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CurrentSchemas {
+    database: String,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for CurrentSchemas {
+    fn name(&self) -> &str {
+        "current_schemas"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Utf8, true))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{ListBuilder, StringBuilder};
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let implicit = arrays[0].as_boolean();
+        let mut builder = ListBuilder::new(StringBuilder::new());
+        for row in 0..implicit.len() {
+            if implicit.is_null(row) {
+                builder.append(false);
+                continue;
+            }
+            if implicit.value(row) {
+                builder.values().append_value("pg_catalog");
+            }
+            builder.values().append_value(&self.database);
+            builder.append(true);
+        }
+        Ok(ColumnarValue::Array(std::sync::Arc::new(builder.finish())))
+    }
+}
+
+/// `flinkwire_regexp_split(text, pattern)` → the pieces of `text` between the matches of
+/// `pattern`: with `unnest`, what `regexp_split_to_table(text, pattern)` returns (pgcli's
+/// `casing()`; see `rules.rs`). The pattern is compiled by the `regex` crate: a pattern it reads
+/// differently from PostgreSQL's ARE (backreferences, lookaround, `\m`, `\y`…) fails (2201B)
+/// instead of splitting differently. Like PostgreSQL, an empty match at the start or the end
+/// splits nothing off.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct RegexpSplit {
+    signature: Signature,
+}
+
+impl RegexpSplit {
+    fn new() -> Self {
+        Self { signature: Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable) }
+    }
+}
+
+/// The pieces of `text` between the matches of `pattern`, as PostgreSQL's
+/// `regexp_split_to_table` cuts them.
+fn regexp_split(text: &str, pattern: &regex::Regex) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for m in pattern.find_iter(text) {
+        // PostgreSQL skips a zero-length match at the start and the end of the text.
+        if m.start() == m.end() && (m.start() == 0 || m.start() == text.len()) {
+            continue;
+        }
+        pieces.push(text[start..m.start()].to_owned());
+        start = m.end();
+    }
+    pieces.push(text[start..].to_owned());
+    pieces
+}
+
+impl ScalarUDFImpl for RegexpSplit {
+    fn name(&self) -> &str {
+        "flinkwire_regexp_split"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Utf8, true))))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{ListBuilder, StringBuilder};
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let (texts, patterns) = (arrays[0].as_string::<i32>(), arrays[1].as_string::<i32>());
+        let mut compiled: Option<(String, regex::Regex)> = None;
+        let mut builder = ListBuilder::new(StringBuilder::new());
+        for row in 0..texts.len() {
+            if texts.is_null(row) || patterns.is_null(row) {
+                builder.append(false);
+                continue;
+            }
+            let pattern = patterns.value(row);
+            if compiled.as_ref().is_none_or(|(p, _)| p != pattern) {
+                let re = regex::Regex::new(pattern).map_err(|e| {
+                    datafusion::error::DataFusionError::Execution(format!("invalid regular expression {pattern:?}: {e}"))
+                })?;
+                compiled = Some((pattern.to_owned(), re));
+            }
+            let (_, re) = compiled.as_ref().expect("compiled above");
+            for piece in regexp_split(texts.value(row), re) {
+                builder.values().append_value(piece);
+            }
+            builder.append(true);
+        }
+        Ok(ColumnarValue::Array(std::sync::Arc::new(builder.finish())))
+    }
 }
 
 /// `flinkwire_subscripts(array)` → `[1, 2, … len]` (NULL for NULL): with `unnest`, what
@@ -397,10 +521,24 @@ pub fn register_session_functions(ctx: &SessionContext, facts: &SessionFacts) {
     ] {
         ctx.register_udf(udf);
     }
+    ctx.register_udf(ScalarUDF::new_from_impl(CurrentSchemas {
+        database: facts.database.clone(),
+        signature: Signature::exact(vec![DataType::Boolean], Volatility::Stable),
+    }));
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn regexp_split_cuts_like_postgres() {
+        let split = |t: &str, p: &str| super::regexp_split(t, &regex::Regex::new(p).unwrap());
+        assert_eq!(split("hello world", r"\s+"), ["hello", "world"]);
+        assert_eq!(split("select a, b", r"\W+"), ["select", "a", "b"]);
+        assert_eq!(split(" a", r"\s+"), ["", "a"]);
+        assert_eq!(split("abc", "x"), ["abc"]);
+        assert_eq!(split("abc", ""), ["a", "b", "c"]);
+    }
+
     #[test]
     fn format_like_postgres() {
         assert_eq!(super::format_text("%s.%I = %L, %%", &[Some("a"), Some("My Table"), Some("it's")]), "a.\"My Table\" = 'it''s', %");

@@ -13,8 +13,10 @@
 //! connection.
 
 pub(crate) mod functions;
+mod array_literal;
 mod objects;
 mod oids;
+mod regtype;
 mod route;
 mod rules;
 mod session;
@@ -47,6 +49,9 @@ pub enum CatalogError {
     /// The statement mixes Flink tables with the system catalogs.
     #[error("a query cannot mix Flink tables with pg_catalog or information_schema: {0}")]
     Mixed(String),
+    /// An array literal PostgreSQL would refuse, or one the emulation cannot read exactly.
+    #[error("{0}")]
+    MalformedArray(String),
 }
 
 impl CatalogError {
@@ -57,8 +62,10 @@ impl CatalogError {
             Self::Query(m) if m.contains("not found") && m.contains("table") => "42P01",
             Self::Query(m) if m.contains("Invalid function") || m.contains("function") && m.contains("not found") => "42883",
             Self::Query(m) if m.contains("No field named") || m.contains("Schema error") => "42703",
+            Self::Query(m) if m.contains("invalid regular expression") => "2201B",
             Self::Query(_) => "XX000",
             Self::Mixed(_) => "0A000",
+            Self::MalformedArray(_) => "22P02",
         }
     }
 }
@@ -166,7 +173,10 @@ impl Emulation {
             .map(|mut s| s.remove(0));
         // PostgreSQL's column names come from the SQL as the client wrote it.
         let column_names = original.as_ref().map(crate::dialect::names::postgres_names).unwrap_or_default();
-        let rewritten = original.and_then(|mut s| rules::rewrite_before_crate(&mut s).then(|| s.to_string()));
+        let rewritten = match original {
+            Some(mut s) => rules::rewrite_before_crate(&mut s).map_err(CatalogError::MalformedArray)?.then(|| s.to_string()),
+            None => None,
+        };
         let mut statements = self.parser.parse(rewritten.as_deref().unwrap_or(sql)).map_err(|e| CatalogError::Syntax(e.to_string()))?;
         if statements.len() != 1 {
             return Err(CatalogError::Syntax("expected exactly one statement".into()));
@@ -305,6 +315,8 @@ pub async fn build_context(snapshot: &MetadataSnapshot, facts: &SessionFacts) ->
         ("information_schema", tables::information_schema_names(datafusion_information_schema.as_ref())),
     ];
     let system = tables::system_relations(&crate_pg_catalog, &ctx.state(), &listed).await.map_err(internal)?;
+    let types = tables::type_rows(&crate_pg_catalog, &ctx.state()).await.map_err(internal)?;
+    regtype::register(&ctx, Arc::new(regtype::TypeNames::new(&types)));
     let view = Arc::new(tables::CatalogView::new(snapshot, &catalog_name, &system).map_err(internal)?);
     let pg_catalog: Arc<dyn SchemaProvider> = Arc::new(tables::PgCatalog { inner: crate_pg_catalog, view: view.clone() });
     catalog.register_schema("pg_catalog", pg_catalog).map_err(internal)?;

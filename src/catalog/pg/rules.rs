@@ -15,11 +15,14 @@ pub fn rewrite(statement: &mut Statement) {
 struct Rules;
 
 /// Applies the rules that must run before datafusion-pg-catalog's (which replaces some client
-/// SQL it cannot run with a stub answer); true if the statement changed.
-pub fn rewrite_before_crate(statement: &mut Statement) -> bool {
+/// SQL it cannot run with a stub answer, and reads array literals its own way); true if the
+/// statement changed. Err: a malformed array literal (22P02).
+pub fn rewrite_before_crate(statement: &mut Statement) -> Result<bool, String> {
     let mut before = BeforeCrate { changed: false };
-    let _ = statement.visit(&mut before);
-    before.changed
+    match statement.visit(&mut before) {
+        ControlFlow::Break(malformed) => Err(malformed),
+        ControlFlow::Continue(()) => Ok(before.changed),
+    }
 }
 
 struct BeforeCrate {
@@ -27,17 +30,52 @@ struct BeforeCrate {
 }
 
 impl VisitorMut for BeforeCrate {
-    type Break = ();
+    type Break = String;
 
-    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
+    fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<String> {
         self.changed |= subscript_loop(query);
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<String> {
         self.changed |= in_subscript_loop(expr);
+        match text_array_literal(expr) {
+            Ok(changed) => self.changed |= changed,
+            Err(malformed) => return ControlFlow::Break(malformed),
+        }
         ControlFlow::Continue(())
     }
+}
+
+/// `x = ANY('{"p", "r"}')`, `x <> ALL('{…}')` and `'{…}'::text[]` → `ARRAY['p', 'r']`, read as
+/// PostgreSQL reads array literals (array_literal.rs): datafusion-pg-catalog's own rewrite keeps
+/// the double quotes of quoted elements, so adbc-driver-postgresql's GetObjects found no tables.
+/// Array literals of other element types have no quotes and are left to the crate.
+fn text_array_literal(expr: &mut Expr) -> Result<bool, String> {
+    use sqlparser::ast::{Array, ArrayElemTypeDef, CastKind, DataType};
+    let literal = match expr {
+        Expr::AnyOp { right, .. } | Expr::AllOp { right, .. } => right.as_mut(),
+        Expr::Cast { kind: CastKind::DoubleColon | CastKind::Cast, expr, data_type: DataType::Array(element), .. } => {
+            let is_text = |t: &DataType| matches!(t, DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::String(_));
+            match element {
+                ArrayElemTypeDef::AngleBracket(t) | ArrayElemTypeDef::SquareBracket(t, _) | ArrayElemTypeDef::Parenthesis(t)
+                    if is_text(t) => {}
+                _ => return Ok(false),
+            }
+            expr.as_mut()
+        }
+        _ => return Ok(false),
+    };
+    let Expr::Value(sqlparser::ast::ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = literal else {
+        return Ok(false);
+    };
+    let elements = super::array_literal::parse(text)?;
+    let elem = elements
+        .into_iter()
+        .map(|e| Expr::value(e.map_or(Value::Null, Value::SingleQuotedString)))
+        .collect();
+    *literal = Expr::Array(Array { elem, named: true });
+    Ok(true)
 }
 
 /// `x IN (<subscript loop>)` → `array_has((SELECT array_agg(item) FROM unnest(A) …), x)`:
@@ -65,8 +103,15 @@ fn in_subscript_loop(expr: &mut Expr) -> bool {
 impl VisitorMut for Rules {
     type Break = ();
 
+    fn pre_visit_table_factor(&mut self, factor: &mut sqlparser::ast::TableFactor) -> ControlFlow<()> {
+        unnest_column_alias(factor);
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_query(&mut self, query: &mut sqlparser::ast::Query) -> ControlFlow<()> {
         exists_in_select_list(query);
+        function_column_names(query);
+        lateral_unnest(query);
         ControlFlow::Continue(())
     }
 
@@ -75,6 +120,7 @@ impl VisitorMut for Rules {
             like_escape(pattern, escape_char);
         }
         regclass(expr);
+        regtype_text(expr);
         if let Expr::Subquery(query) = expr {
             if over_empty_catalog(query) {
                 *expr = Expr::value(Value::Null);
@@ -85,13 +131,43 @@ impl VisitorMut for Rules {
         storage_options(expr);
         array_subquery(expr);
         regproc_join(expr);
+        regproc_zero(expr);
         boolean_flag_literal(expr);
         vector_subscript(expr);
         expand_array(expr);
-        generate_subscripts(expr);
+        set_returning(expr);
         field_access(expr);
         regproc_by_name(expr);
         ControlFlow::Continue(())
+    }
+}
+
+/// `SELECT count(1), row_number() OVER (…) FROM …` in a CTE or subquery whose columns the outer
+/// query names (pgcli's casing: `ORDER BY Count`, `WHERE Row_Number = 1`) → `count(1) AS count,
+/// row_number() OVER (…) AS row_number`: PostgreSQL names an unaliased function call after the
+/// function, DataFusion after the whole call. Only where that name is not already taken in the
+/// select list (PostgreSQL allows two alike, DataFusion does not).
+fn function_column_names(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{Ident, SelectItem, SetExpr};
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    let function_name = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(Expr::Function(f)) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()),
+        _ => None,
+    };
+    let taken = |item: &SelectItem| match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+        SelectItem::UnnamedExpr(e) => column_name(e).or_else(|| function_name(item)),
+        _ => None,
+    };
+    let names: Vec<Option<String>> = select.projection.iter().map(taken).collect();
+    for item in &mut select.projection {
+        let Some(name) = function_name(item) else { continue };
+        if names.iter().filter(|n| n.as_deref() == Some(name.as_str())).count() != 1 {
+            continue;
+        }
+        let SelectItem::UnnamedExpr(e) = item else { continue };
+        let expr = std::mem::replace(e, Expr::value(Value::Null));
+        *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
     }
 }
 
@@ -295,6 +371,23 @@ fn subscript_loop(query: &mut sqlparser::ast::Query) -> bool {
     true
 }
 
+/// `x::regtype::text` → `flinkwire_regtype(x)`, `v::regtype[]` → `flinkwire_regtypes(v)`
+/// (`regtype.rs`; pgcli's completions): datafusion-pg-catalog plans `::regtype` of an OID as the
+/// OID itself, so its text was the number, where PostgreSQL shows the type's name.
+fn regtype_text(expr: &mut Expr) {
+    let type_name = |t: &sqlparser::ast::DataType| t.to_string().to_ascii_lowercase().replace("pg_catalog.", "");
+    let Expr::Cast { expr: inner, data_type, .. } = expr else { return };
+    let outer = type_name(data_type);
+    let replaced = match inner.as_mut() {
+        Expr::Cast { expr: oid, data_type: reg, .. } if type_name(reg) == "regtype" && matches!(outer.as_str(), "text" | "varchar" | "name") => {
+            call("flinkwire_regtype", vec![std::mem::replace(oid.as_mut(), Expr::value(Value::Null))])
+        }
+        _ if outer == "regtype[]" => call("flinkwire_regtypes", vec![std::mem::replace(inner.as_mut(), Expr::value(Value::Null))]),
+        _ => return,
+    };
+    *expr = replaced;
+}
+
 /// `(SELECT x FROM t WHERE <correlated>)` → `(SELECT max(x) FROM t WHERE …)`: DataFusion plans a
 /// correlated scalar subquery only if it is aggregated (SQLAlchemy's column reflection, PgJDBC's
 /// getTypeInfo). A scalar subquery returns at most one row in PostgreSQL (else it is an error),
@@ -346,29 +439,32 @@ fn expand_array(expr: &mut Expr) {
     *expr = Expr::Function(outer);
 }
 
-/// `generate_subscripts(a, dim)` (a set-returning function; SQLAlchemy's get_pk_constraint and
-/// get_indexes, next to `unnest(a)` in the same select list) → `unnest(flinkwire_subscripts(a))`:
-/// DataFusion zips several `unnest`s of a select list row by row, as PostgreSQL does with
-/// set-returning functions. flinkwire's arrays are one-dimensional, so `dim` is 1.
-fn generate_subscripts(expr: &mut Expr) {
+/// Set-returning functions DataFusion does not have, as `unnest` of a list function of
+/// flinkwire's (`functions.rs`): DataFusion zips several `unnest`s of a select list row by row,
+/// as PostgreSQL does with set-returning functions.
+/// - `generate_subscripts(a, dim)` (SQLAlchemy's get_pk_constraint and get_indexes, next to
+///   `unnest(a)`) → `unnest(flinkwire_subscripts(a))`: flinkwire's arrays are one-dimensional,
+///   so `dim` is 1.
+/// - `regexp_split_to_table(text, pattern)` (pgcli's casing) → `unnest(flinkwire_regexp_split(text,
+///   pattern))`; with flags (a third argument) it is left alone and fails to plan.
+fn set_returning(expr: &mut Expr) {
     use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName};
     let Expr::Function(f) = expr else { return };
-    if !f.name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts")) {
-        return;
-    }
+    let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()) else { return };
     let FunctionArguments::List(list) = &f.args else { return };
-    if list.args.len() != 2 {
-        return;
-    }
-    let array = list.args[0].clone();
-    let call = |name: &str, arg: FunctionArg| {
+    let (list_function, args) = match (name.as_str(), list.args.as_slice()) {
+        ("generate_subscripts", [array, _dim]) => ("flinkwire_subscripts", vec![array.clone()]),
+        ("regexp_split_to_table", [text, pattern]) => ("flinkwire_regexp_split", vec![text.clone(), pattern.clone()]),
+        _ => return,
+    };
+    let call = |name: &str, args: Vec<FunctionArg>| {
         let mut g = f.clone();
         g.name = ObjectName::from(vec![Ident::new(name)]);
-        g.args = FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args: vec![arg], clauses: vec![] });
+        g.args = FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args, clauses: vec![] });
         Expr::Function(g)
     };
-    let inner = call("flinkwire_subscripts", array);
-    *expr = call("unnest", FunctionArg::Unnamed(FunctionArgExpr::Expr(inner)));
+    let inner = call(list_function, args);
+    *expr = call("unnest", vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))]);
 }
 
 /// `(expr).field` → `get_field(expr, 'field')`: DataFusion plans dot access on a column only
@@ -413,14 +509,42 @@ fn column_name(expr: &Expr) -> Option<String> {
     }
 }
 
+/// The `regproc` columns of the system catalogs, which datafusion-pg-catalog holds as the
+/// function's name, `-` for none, where PostgreSQL holds the function's OID, 0 for none.
+const REGPROC_COLUMNS: [&str; 40] = [
+    "typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript",
+    "prosupport", "aggfnoid", "aggtransfn", "aggfinalfn", "aggcombinefn", "aggserialfn", "aggdeserialfn", "aggmtransfn",
+    "aggminvtransfn", "aggmfinalfn", "amhandler", "amproc", "conproc", "oprcode", "oprrest", "oprjoin",
+    "rngcanonical", "rngsubdiff", "prsstart", "prstoken", "prsend", "prsheadline", "prslextype", "tmplinit",
+    "tmpllexize", "evtfoid", "tgfoid", "lanplcallfoid", "laninline", "lanvalidator", "fdwhandler", "fdwvalidator",
+];
+
+fn is_regproc_column(expr: &Expr) -> bool {
+    column_name(expr).is_some_and(|n| REGPROC_COLUMNS.contains(&n.as_str()))
+}
+
+/// `typ.typreceive != 0` (adbc-driver-postgresql's type loading: "has a binary receive
+/// function") → `typ.typreceive <> '-'`: a `regproc` is 0 where it names no function, and the
+/// crate's name columns say so with `-`. Only 0 has a meaning that survives; another OID is left
+/// as it is and fails to plan, as a name cannot equal a number.
+fn regproc_zero(expr: &mut Expr) {
+    use sqlparser::ast::BinaryOperator;
+    let Expr::BinaryOp { left, op: BinaryOperator::Eq | BinaryOperator::NotEq, right } = expr else { return };
+    let is_zero = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.trim_start_matches('0').is_empty()));
+    let none = || Expr::value(Value::SingleQuotedString("-".into()));
+    if is_regproc_column(left) && is_zero(right) {
+        **right = none();
+    } else if is_regproc_column(right) && is_zero(left) {
+        **left = none();
+    }
+}
+
 /// `proc.oid = typ.typreceive` (Npgsql's type loading) → `proc.proname = typ.typreceive`:
 /// datafusion-pg-catalog's `regproc` columns of pg_type hold function names, not OIDs.
 fn regproc_join(expr: &mut Expr) {
     use sqlparser::ast::{BinaryOperator, Ident};
-    const REGPROC: [&str; 7] = ["typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze"];
     let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = expr else { return };
-    let is_regproc = |e: &Expr| column_name(e).is_some_and(|n| REGPROC.contains(&n.as_str()));
-    let (left_regproc, right_regproc) = (is_regproc(left), is_regproc(right));
+    let (left_regproc, right_regproc) = (is_regproc_column(left), is_regproc_column(right));
     for (side, other_is_regproc) in [(left, right_regproc), (right, left_regproc)] {
         if let Expr::CompoundIdentifier(parts) = side.as_mut() {
             if other_is_regproc && parts.last().is_some_and(|p| p.value.eq_ignore_ascii_case("oid")) {
@@ -539,7 +663,7 @@ mod tests {
         super::rewrite(&mut s);
         assert_eq!(
             s.to_string(),
-            "SELECT a AND ((SELECT count(1) FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
+            "SELECT a AND ((SELECT count(1) AS count FROM c WHERE c.x = i.x) > 0) AS d FROM i WHERE EXISTS (SELECT 1 FROM c)"
         );
     }
 
@@ -552,6 +676,50 @@ mod tests {
         .unwrap()
         .remove(0);
         super::rewrite(&mut s);
-        assert_eq!(s.to_string(), "SELECT (SELECT max(d.x) AS y FROM d WHERE d.id = t.id), (SELECT count(*) FROM d) FROM t");
+        assert_eq!(s.to_string(), "SELECT (SELECT max(d.x) AS y FROM d WHERE d.id = t.id), (SELECT count(*) AS count FROM d) FROM t");
+    }
+}
+
+/// `FROM … CROSS JOIN UNNEST(conkey) AS conkeys … WHERE attnum = conkeys` (adbc-driver-postgresql's
+/// GetObjects constraints query) → `UNNEST(conkey) AS conkeys(conkeys)`: PostgreSQL names the
+/// one column of a scalar function in FROM after the table alias, DataFusion after the call.
+fn unnest_column_alias(factor: &mut sqlparser::ast::TableFactor) {
+    use sqlparser::ast::{TableAliasColumnDef, TableFactor};
+    let TableFactor::UNNEST { alias: Some(alias), array_exprs, with_offset: false, with_ordinality: false, .. } = factor else {
+        return;
+    };
+    if array_exprs.len() == 1 && alias.columns.is_empty() {
+        alias.columns = vec![TableAliasColumnDef { name: alias.name.clone(), data_type: None }];
+    }
+}
+
+/// `FROM pg_constraint AS con CROSS JOIN UNNEST(con.conkey) AS conkeys` (adbc-driver-postgresql's
+/// GetObjects constraints query; PostgreSQL joins a function in FROM laterally) → `FROM (SELECT
+/// con.*, unnest(con.conkey) AS conkeys FROM pg_constraint AS con) AS con`: DataFusion cannot
+/// run an UNNEST of the preceding table's column as a join. Only directly after an aliased table;
+/// anything else is left as is (and fails to plan rather than answer differently).
+fn lateral_unnest(query: &mut sqlparser::ast::Query) {
+    use sqlparser::ast::{JoinOperator, SetExpr, TableFactor};
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    for from in &mut select.from {
+        let Some(first) = from.joins.first() else { continue };
+        let (JoinOperator::CrossJoin(_), TableFactor::UNNEST { alias: Some(unnest_alias), array_exprs, with_offset: false, with_ordinality: false, .. }) =
+            (&first.join_operator, &first.relation)
+        else {
+            continue;
+        };
+        let TableFactor::Table { name, alias: Some(table_alias), args: None, .. } = &from.relation else { continue };
+        let ([array], [] | [_]) = (array_exprs.as_slice(), unnest_alias.columns.as_slice()) else { continue };
+        let column = unnest_alias.columns.first().map_or(&unnest_alias.name, |c| &c.name);
+        let t = &table_alias.name;
+        let sql = format!("SELECT {t}.*, unnest({array}) AS {column} FROM {name} AS {t}");
+        let Ok(subquery) = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+            .try_with_sql(&sql)
+            .and_then(|mut p| p.parse_query())
+        else {
+            continue;
+        };
+        from.relation = TableFactor::Derived { lateral: false, subquery, alias: Some(table_alias.clone()), sample: None };
+        from.joins.remove(0);
     }
 }

@@ -320,6 +320,20 @@ pub async fn system_relations(crate_pg_catalog: &Arc<dyn SchemaProvider>, state:
     Ok(relations)
 }
 
+/// The crate's `pg_type` rows by OID: name and array element (for `regtype` names).
+pub async fn type_rows(crate_pg_catalog: &Arc<dyn SchemaProvider>, state: &dyn Session) -> Result<HashMap<i64, super::regtype::TypeRow>> {
+    let mut rows = HashMap::new();
+    for b in scan_crate_table(crate_pg_catalog, "pg_type", state).await? {
+        let columns = column_i64(&b, "oid")?.into_iter().zip(column_str(&b, "typname")?).zip(column_i64(&b, "typelem")?);
+        for ((oid, name), element) in columns {
+            if let (Some(oid), Some(name)) = (oid, name) {
+                rows.insert(oid, super::regtype::TypeRow { name, element: element.filter(|e| *e != 0) });
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// The rows of the crate's `pg_catalog.{name}`.
 async fn scan_crate_table(crate_pg_catalog: &Arc<dyn SchemaProvider>, name: &str, state: &dyn Session) -> Result<Vec<RecordBatch>> {
     let table = crate_pg_catalog.table(name).await?.ok_or_else(|| DataFusionError::Internal(format!("pg_catalog.{name} is missing")))?;
@@ -397,6 +411,8 @@ enum Kind {
     /// The crate's rows of Flink catalogs only (it adds a `postgres` database), with stable OIDs.
     PgDatabase,
     Columns,
+    /// DataFusion's rows without its own views (`df_settings`).
+    Tables,
     Views,
     TableConstraints,
     KeyColumnUsage,
@@ -611,11 +627,16 @@ impl Patched {
                 }
                 out.push(batch(&self.schema, &rows)?);
             }
+            Kind::Tables => {
+                for b in base {
+                    out.push(without_datafusion_tables(&b)?);
+                }
+            }
             Kind::Columns => {
                 let ours: std::collections::HashSet<&str> = view.relations.iter().map(|r| r.schema.as_str()).collect();
                 for b in base {
                     let keep: BooleanArray = column_str(&b, "table_schema")?.iter().map(|s| Some(!s.as_deref().is_some_and(|s| ours.contains(s)))).collect();
-                    out.push(filter_record_batch(&b, &keep)?);
+                    out.push(postgres_data_types(&without_datafusion_tables(&filter_record_batch(&b, &keep)?)?)?);
                 }
                 let mut rows = Vec::new();
                 for r in view.relations.iter() {
@@ -698,6 +719,44 @@ impl Patched {
         }
         let merged = concat_batches(&self.schema, &out)?;
         Ok(vec![merged])
+    }
+}
+
+/// `b` without the rows of DataFusion's own information_schema views (`table_name` `df_…`).
+fn without_datafusion_tables(b: &RecordBatch) -> Result<RecordBatch> {
+    let keep: BooleanArray = column_str(b, "table_name")?.iter().map(|n| Some(!n.as_deref().is_some_and(is_datafusion_view))).collect();
+    Ok(filter_record_batch(b, &keep)?)
+}
+
+/// The system catalogs' columns in `information_schema.columns` with PostgreSQL's `data_type`
+/// where DataFusion writes its Arrow type (`Utf8`, `Int32`, `List(Utf8)`).
+fn postgres_data_types(b: &RecordBatch) -> Result<RecordBatch> {
+    let Some(at) = b.schema().index_of("data_type").ok() else { return Ok(b.clone()) };
+    let names: datafusion::arrow::array::StringArray = column_str(b, "data_type")?.iter().map(|t| t.as_deref().map(postgres_data_type)).collect();
+    let mut columns = b.columns().to_vec();
+    columns[at] = Arc::new(names);
+    Ok(RecordBatch::try_new(b.schema(), columns)?)
+}
+
+/// PostgreSQL's `data_type` for an Arrow type as DataFusion names it; a type without a
+/// PostgreSQL counterpart is `USER-DEFINED`, as PostgreSQL says of types it has no standard name
+/// for.
+fn postgres_data_type(arrow: &str) -> &'static str {
+    match arrow {
+        a if a.starts_with("List(") || a.starts_with("LargeList(") || a.starts_with("FixedSizeList(") => "ARRAY",
+        "Utf8" | "LargeUtf8" | "Utf8View" => "text",
+        "Boolean" => "boolean",
+        "Int8" | "Int16" | "UInt8" => "smallint",
+        "Int32" | "UInt16" => "integer",
+        "Int64" | "UInt32" => "bigint",
+        "Float32" => "real",
+        "Float64" => "double precision",
+        "Binary" | "LargeBinary" | "BinaryView" => "bytea",
+        "Date32" | "Date64" => "date",
+        a if a.starts_with("Timestamp(") && a.contains(',') => "timestamp with time zone",
+        a if a.starts_with("Timestamp(") => "timestamp without time zone",
+        a if a.starts_with("Decimal") => "numeric",
+        _ => "USER-DEFINED",
     }
 }
 
@@ -930,8 +989,19 @@ const CONSTRAINT_COLUMNS: [&str; 6] = ["constraint_catalog", "constraint_schema"
 /// flinkwire adds.
 pub fn information_schema_names(inner: &dyn SchemaProvider) -> Vec<String> {
     let mut names = inner.table_names();
+    names.retain(|n| !is_datafusion_view(n));
     names.extend(INFORMATION_SCHEMA_ADDED.map(str::to_owned));
     names
+}
+
+/// DataFusion's `information_schema` views about the engine itself: those PostgreSQL does not
+/// have (`df_settings`: the engine's configuration) and `routines` and `parameters`, which list
+/// DataFusion's functions, not Flink's (the functions a Flink query can call are in pg_proc).
+/// Hidden, as if they did not exist (42P01 when queried), so a client listing or querying
+/// information_schema sees no trace of the engine underneath.
+fn is_datafusion_view(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("df_") || matches!(name.as_str(), "routines" | "parameters")
 }
 
 /// The `information_schema` tables DataFusion does not have.
@@ -970,6 +1040,12 @@ impl SchemaProvider for InformationSchema {
                 fields.push(Field::new("position_in_unique_constraint", ArrowType::Int32, true));
                 (Kind::KeyColumnUsage, None, Arc::new(Schema::new(fields)))
             }
+            "tables" => {
+                let Some(base) = self.inner.table(name).await? else { return Ok(None) };
+                let schema = base.schema();
+                (Kind::Tables, Some(base), schema)
+            }
+            lower if is_datafusion_view(lower) => return Ok(None),
             _ => return self.inner.table(name).await,
         };
         Ok(Some(Arc::new(Patched {
@@ -982,6 +1058,7 @@ impl SchemaProvider for InformationSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        INFORMATION_SCHEMA_ADDED.contains(&name.to_ascii_lowercase().as_str()) || self.inner.table_exist(name)
+        let name = name.to_ascii_lowercase();
+        INFORMATION_SCHEMA_ADDED.contains(&name.as_str()) || !is_datafusion_view(&name) && self.inner.table_exist(&name)
     }
 }

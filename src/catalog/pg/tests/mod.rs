@@ -2,10 +2,12 @@
 //! (recorded with `psql -E`), PgJDBC and SQLAlchemy here; one module per other client, each with
 //! its SQL under `recorded/` and where it came from.
 
+mod adbc;
 mod dbeaver;
 mod grafana;
 mod metabase;
 mod oids;
+mod pgcli;
 mod npgsql;
 mod psqlodbc;
 mod psql_more;
@@ -87,6 +89,11 @@ pub(crate) fn facts() -> SessionFacts {
         settings: vec![("server_version_num".into(), "160006".into())],
         backend_pid: 7,
     }
+}
+
+/// The SQL of a recorded file without its leading source comment (up to the first blank line).
+fn recorded(file: &'static str) -> &'static str {
+    file.split_once("\n\n").map_or(file, |(_, sql)| sql)
 }
 
 /// Rows as `a|b|c` strings.
@@ -436,4 +443,30 @@ async fn a_dropped_context_is_freed() {
     // Replacing the snapshot drops the old context; nothing may keep its catalogs alive.
     emulation.query(&Arc::new(demo_snapshot()), &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
     assert!(catalogs.upgrade().is_none(), "the old context's catalog list is still alive (a reference cycle)");
+}
+
+/// Nothing of DataFusion shows through: no `df_settings`, `routines` (DataFusion's functions) or
+/// `parameters` in information_schema (listed or queried), and the system catalogs' columns typed in PostgreSQL's names.
+#[tokio::test]
+async fn the_engine_underneath_is_hidden() {
+    let listed = run("SELECT table_name FROM information_schema.tables WHERE table_schema = 'information_schema'").await;
+    assert!(!listed.iter().any(|t| t.starts_with("df_")), "{listed:?}");
+    let classes = run("SELECT relname FROM pg_catalog.pg_class WHERE relname LIKE 'df\\_%' OR relname IN ('routines', 'parameters')").await;
+    assert_eq!(classes, Vec::<String>::new());
+    for view in ["df_settings", "routines", "parameters"] {
+        let err = Emulation::new()
+            .query(&Arc::new(demo_snapshot()), &facts(), &format!("SELECT * FROM information_schema.{view}"))
+            .await
+            .expect_err("DataFusion's own view");
+        assert_eq!(err.sqlstate(), "42P01", "{view}: {err}");
+        assert!(!listed.contains(&view.to_string()), "{view} in {listed:?}");
+    }
+    let types = run(
+        "SELECT DISTINCT data_type FROM information_schema.columns \
+         WHERE table_schema IN ('pg_catalog', 'information_schema') ORDER BY 1",
+    )
+    .await;
+    let postgres = ["ARRAY", "bigint", "boolean", "bytea", "double precision", "integer", "real", "smallint", "text", "timestamp with time zone", "timestamp without time zone"];
+    let foreign: Vec<&String> = types.iter().filter(|t| !postgres.contains(&t.as_str())).collect();
+    assert!(foreign.is_empty(), "{foreign:?} in {types:?}");
 }

@@ -9,11 +9,6 @@ use std::collections::HashMap;
 
 use super::*;
 
-/// The SQL of a recorded file without its leading source comment (up to the first blank line).
-fn recorded(file: &'static str) -> &'static str {
-    file.split_once("\n\n").map_or(file, |(_, sql)| sql)
-}
-
 const LOAD_TYPES: &str = include_str!("recorded/npgsql_load_types.sql");
 const LOAD_COMPOSITES: &str = include_str!("recorded/npgsql_load_composite_fields.sql");
 const LOAD_ENUMS: &str = include_str!("recorded/npgsql_load_enum_fields.sql");

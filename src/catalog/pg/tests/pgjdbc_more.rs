@@ -4,11 +4,6 @@
 
 use super::*;
 
-/// The SQL of a recorded file without its leading source comment (up to the first blank line).
-fn recorded(file: &'static str) -> &'static str {
-    file.split_once("\n\n").map_or(file, |(_, sql)| sql)
-}
-
 const GET_CATALOGS: &str = include_str!("recorded/pgjdbc_get_catalogs.sql");
 const GET_TYPE_INFO: &str = include_str!("recorded/pgjdbc_get_type_info.sql");
 const TYPE_INFO_CACHE: &str = include_str!("recorded/pgjdbc_type_info_cache.sql");

@@ -6,11 +6,6 @@ use std::sync::Arc;
 
 use super::*;
 
-/// The SQL of a recorded file without its leading source comment (up to the first blank line).
-fn recorded(file: &'static str) -> &'static str {
-    file.split_once("\n\n").map_or(file, |(_, sql)| sql)
-}
-
 /// The OID psql's recorded SQL carries for `orders`.
 const RECORDED_OID: &str = "16386";
 

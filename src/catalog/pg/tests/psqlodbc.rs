@@ -8,11 +8,6 @@ use std::sync::Arc;
 
 use super::*;
 
-/// The SQL of a recorded file without its leading source comment (up to the first blank line).
-fn recorded(file: &'static str) -> &'static str {
-    file.split_once("\n\n").map_or(file, |(_, sql)| sql)
-}
-
 /// Runs `sql` in a session that first looked up the OID of `orders`; returns (OID, rows).
 async fn with_orders_oid(sql: &str) -> (String, Vec<String>) {
     let emulation = Emulation::new();
