@@ -151,8 +151,12 @@ def s_tls():
     expect_refused("wrong password", lambda: bad.connect(), f'password authentication failed for user "{TLS_USER}"')
     plain = sa.create_engine(url, connect_args=dict(kw, sslmode="disable", channel_binding="disable"))
     expect_refused("sslmode=disable", lambda: plain.connect(), "requires TLS")
+    if TLS_OTHER_CA:
+        other = sa.create_engine(url, connect_args=dict(kw, sslrootcert=TLS_OTHER_CA))
+        expect_refused("verify-full against another CA", lambda: other.connect(), "certificate verify failed")
     return ("create_engine(URL, connect_args={sslmode: verify-full, sslrootcert, channel_binding: require}): "
-            "verify-full (host localhost) + SCRAM-SHA-256-PLUS; plaintext and a wrong password refused")
+            "verify-full (host localhost; another CA refused) + SCRAM-SHA-256-PLUS; plaintext and a wrong password "
+            "refused")
 
 
 def s_simple():
