@@ -38,6 +38,9 @@ if [ ! -d "$CONF/node/node_modules/pg-cursor" ]; then
     (cd "$CONF/node" && npm ci --no-audit --no-fund --loglevel=error) || fw_die "npm ci in conformance/node failed"
 fi
 "$FW_ROOT/drivers/jdbc/build.sh"
+# tokio-postgres's TLS client (built here: cold, it would eat tokio_postgres.sh's client timeout).
+CARGO_TARGET_DIR="$FW_ROOT/target/conformance-tls" cargo build --locked --manifest-path "$CONF/tokio-tls/Cargo.toml" ||
+    fw_log "conformance/tokio-tls did not build: tokio-postgres's connect_tls will fail"
 [ -x "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" ] || cargo build --bin flinkwire
 
 # ---- three flinkwire servers of our own -------------------------------------------------------
