@@ -22,7 +22,11 @@ LABELS = {
     "pgcli": "pgcli 4 (completion refresh)",
 }
 CHECK_TEXT = {
-    "connect": "connect (no TLS)", "connect_tls": "connect with TLS", "simple_query": "simple query",
+    "connect": "connect (no TLS)",
+    "connect_tls": "connect with TLS to a `mode = \"require\"` server: verify-full against a throw-away CA (host localhost), "
+                   "SCRAM-SHA-256 (-PLUS with channel binding where the client can), a query; plaintext, a wrong "
+                   "password and a certificate from another CA refused",
+    "simple_query": "simple query",
     "param_query": "parameterized query", "types": "every Flink type read back with the client's native type",
     "metadata": "metadata browse (the client's own catalog API)", "error_sqlstate": "error with SQLSTATE (42P01)",
     "cancel": "cancel a running query", "streaming": "streaming fetch of an unbounded query",

@@ -40,26 +40,59 @@ if [ ! -d "$CONF/node/node_modules/pg-cursor" ]; then
 fi
 PYDATA_VENV="$("$CONF/pydata/setup.sh")"
 "$FW_ROOT/drivers/jdbc/build.sh"
+# tokio-postgres's TLS client (built here: cold, it would eat tokio_postgres.sh's client timeout).
+CARGO_TARGET_DIR="$FW_ROOT/target/conformance-tls" cargo build --locked --manifest-path "$CONF/tokio-tls/Cargo.toml" ||
+    fw_log "conformance/tokio-tls did not build: tokio-postgres's connect_tls will fail"
 [ -x "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" ] || cargo build --bin flinkwire
 
-# ---- two flinkwire servers of our own ----------------------------------------------------------
+# ---- three flinkwire servers of our own -------------------------------------------------------
+# batch and streaming (no users: trusted on loopback), and for the connect_tls checks one with
+# `[tls] mode = "require"`, a certificate for localhost from a throw-away CA made here, and one
+# SCRAM user whose verifier comes from `flinkwire passwd`.
 rm -rf "$OUT" && mkdir -p "$OUT"
 port="$(_fw_free_port_from "${FW_CONF_BASE_PORT:-25533}")"
 stream_port="$(_fw_free_port_from $((port + 1)))"
-for mode in batch streaming; do
-    p=$port; [ $mode = streaming ] && p=$stream_port
-    sed -e "s#@DEMO_DIR@#$FW_ROOT/demo#g" -e "s#@PG_PORT@#$p#g" -e "s#@GATEWAY@#$GATEWAY#g" -e "s#@MODE@#$mode#g" \
-        "$CONF/flinkwire.toml.in" >"$OUT/flinkwire-$mode.toml"
-    "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" serve --config "$OUT/flinkwire-$mode.toml" >"$OUT/flinkwire-$mode.log" 2>&1 &
-    echo $! >"$OUT/flinkwire-$mode.pid"
-    fw_wait_port "$p" "flinkwire ($mode)" 60
-done
+tls_port="$(_fw_free_port_from $((stream_port + 1)))"
+fw_ensure_pkg openssl openssl
+TLS_DIR="$OUT/tls" TLS_USER=conformance TLS_PASSWORD="conf-$(openssl rand -hex 12)"
+make_ca() { # DIR NAME: a root CA (NAME.crt, NAME.key)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=flinkwire conformance $2" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout "$1/$2.key" -out "$1/$2.crt"
+}
+mkdir -p "$TLS_DIR"
+{
+    make_ca "$TLS_DIR" root && make_ca "$TLS_DIR" other-root &&
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TLS_DIR/server.key" &&
+        openssl req -new -key "$TLS_DIR/server.key" -subj "/CN=localhost" -out "$TLS_DIR/server.csr" &&
+        printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$TLS_DIR/server.ext" &&
+        openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/root.crt" -CAkey "$TLS_DIR/root.key" -CAcreateserial \
+            -days 2 -sha256 -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.crt"
+} >>"$TLS_DIR/openssl.log" 2>&1 || fw_die "openssl could not make the conformance CA (log: $TLS_DIR/openssl.log)"
+chmod 600 "$TLS_DIR"/*.key
+tls_user_entry="$(printf '%s\n' "$TLS_PASSWORD" | "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" passwd "$TLS_USER")" ||
+    fw_die "flinkwire passwd failed"
 stop_servers() {
     for f in "$OUT"/flinkwire-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
     return 0
 }
 trap stop_servers EXIT INT TERM
+for mode in batch streaming tls; do
+    p=$port; [ $mode = streaming ] && p=$stream_port; [ $mode = tls ] && p=$tls_port
+    runtime=$mode; [ $mode = tls ] && runtime=batch
+    sed -e "s#@DEMO_DIR@#$FW_ROOT/demo#g" -e "s#@PG_PORT@#$p#g" -e "s#@GATEWAY@#$GATEWAY#g" -e "s#@MODE@#$runtime#g" \
+        "$CONF/flinkwire.toml.in" >"$OUT/flinkwire-$mode.toml"
+    [ $mode = tls ] && printf '\n[tls]\ncert = "%s"\nkey = "%s"\nmode = "require"\n\n%s\n' \
+        "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$tls_user_entry" >>"$OUT/flinkwire-$mode.toml"
+    "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" serve --config "$OUT/flinkwire-$mode.toml" >"$OUT/flinkwire-$mode.log" 2>&1 &
+    echo $! >"$OUT/flinkwire-$mode.pid"
+    fw_wait_port "$p" "flinkwire ($mode)" 60
+done
 export FW_CONF_HOST=127.0.0.1 FW_CONF_PORT=$port FW_CONF_STREAM_PORT=$stream_port FW_CONF_DIR="$CONF"
+# connect_tls: clients connect to host localhost with verify-full against root.crt (other-root.crt:
+# a CA the server's certificate is not from, which verify-full must refuse).
+export FW_CONF_TLS_HOST=localhost FW_CONF_TLS_PORT=$tls_port FW_CONF_TLS_CA="$TLS_DIR/root.crt" \
+    FW_CONF_TLS_OTHER_CA="$TLS_DIR/other-root.crt" FW_CONF_TLS_USER="$TLS_USER" FW_CONF_TLS_PASSWORD="$TLS_PASSWORD"
 
 # Cancels the Flink jobs this suite's checks started (on the `slow` and `endless` tables) that are
 # still running: a failed cancel check may leave one, and the test cluster has few task slots.

@@ -22,6 +22,13 @@ public class JdbcClient {
     static String host = System.getenv().getOrDefault("FW_CONF_HOST", "127.0.0.1");
     static String port = System.getenv().getOrDefault("FW_CONF_PORT", "5433");
     static String streamPort = System.getenv("FW_CONF_STREAM_PORT");
+    // connect_tls: the require-mode flinkwire of conformance/run.sh (see harness.py).
+    static String tlsHost = System.getenv().getOrDefault("FW_CONF_TLS_HOST", "localhost");
+    static String tlsPort = System.getenv("FW_CONF_TLS_PORT");
+    static String tlsCa = System.getenv("FW_CONF_TLS_CA");
+    static String tlsOtherCa = System.getenv("FW_CONF_TLS_OTHER_CA");
+    static String tlsUser = System.getenv("FW_CONF_TLS_USER");
+    static String tlsPassword = System.getenv("FW_CONF_TLS_PASSWORD");
     static boolean flinkwire;
     static final List<Connection> open = new ArrayList<>();
 
@@ -36,6 +43,60 @@ public class JdbcClient {
         Connection c = DriverManager.getConnection(url);
         synchronized (open) { open.add(c); }
         return c;
+    }
+
+    /** PgJDBC's channelBinding property, where the driver has it (newer PgJDBC than Debian's 42.5). */
+    static boolean hasChannelBinding() {
+        for (org.postgresql.PGProperty p : org.postgresql.PGProperty.values()) if (p.getName().equals("channelBinding")) return true;
+        return false;
+    }
+
+    static Connection connectTls(String sslmode, String ca, String password) throws SQLException {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", tlsUser);
+        p.setProperty("password", password);
+        p.setProperty("sslmode", sslmode);
+        p.setProperty("sslrootcert", ca); // PEM
+        p.setProperty("connectTimeout", "15");
+        if (hasChannelBinding() && !sslmode.equals("disable")) p.setProperty("channelBinding", "require");
+        String url = (flinkwire ? "jdbc:flinkwire://" : "jdbc:postgresql://") + tlsHost + ":" + tlsPort + "/default_catalog";
+        Connection c = DriverManager.getConnection(url, p);
+        synchronized (open) { open.add(c); }
+        return c;
+    }
+
+    /** connect must fail with this SQLSTATE and a message containing needle (null: any). */
+    static void expectRefused(String what, String sqlstate, String needle, Check connect) throws Exception {
+        try {
+            connect.run();
+        } catch (SQLException e) {
+            expect(what + ": sqlstate (" + e.getMessage() + ")", e.getSQLState(), sqlstate);
+            if (needle != null && !String.valueOf(e.getMessage()).contains(needle))
+                throw new Fail(what + ": refused, but without \"" + needle + "\": " + e.getMessage());
+            return;
+        }
+        throw new Fail(what + ": connected");
+    }
+
+    static String tls() throws Exception {
+        if (tlsPort == null || tlsCa == null || tlsUser == null || tlsPassword == null)
+            throw new Skip("no TLS flinkwire (FW_CONF_TLS_PORT, FW_CONF_TLS_CA, FW_CONF_TLS_USER, FW_CONF_TLS_PASSWORD)");
+        try (Connection c = connectTls("verify-full", tlsCa, tlsPassword); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT current_user")) { rs.next(); expect("current_user", rs.getString(1), tlsUser); }
+            try (ResultSet rs = st.executeQuery("SELECT customer FROM orders WHERE order_id = 3")) {
+                if (!rs.next()) throw new Fail("no row");
+                expect("row", rs.getString(1), "carol");
+            }
+        }
+        expectRefused("sslmode=disable", "28000", "requires TLS", () -> { connectTls("disable", tlsCa, tlsPassword).close(); return ""; });
+        expectRefused("wrong password", "28P01", "password authentication failed", () -> { connectTls("verify-full", tlsCa, "wrong").close(); return ""; });
+        boolean otherCa = tlsOtherCa != null;
+        if (otherCa) expectRefused("verify-full against another CA", "08006", "PKIX path building failed", () -> { connectTls("verify-full", tlsOtherCa, tlsPassword).close(); return ""; });
+        String version = org.postgresql.util.DriverInfo.DRIVER_VERSION;
+        return (flinkwire ? "jdbc:flinkwire (properties passed to PgJDBC): " : "") + "sslmode=verify-full, sslrootcert (PEM): verify-full (host localhost" + (otherCa ? "; another CA refused" : "") + ") + "
+                + (hasChannelBinding() ? "SCRAM-SHA-256-PLUS (channelBinding=require)"
+                        : "SCRAM-SHA-256 without channel binding (PgJDBC " + version + " has no channelBinding property)")
+                + "; plaintext refused 28000; wrong password 28P01";
     }
 
     static void expect(String what, Object got, Object want) throws Fail {
@@ -137,7 +198,7 @@ public class JdbcClient {
             }
             return "";
         });
-        checks.put("connect_tls", "TLS is not implemented in flinkwire yet");
+        checks.put("connect_tls", (Check) JdbcClient::tls);
         checks.put("simple_query", (Check) () -> {
             try (Connection c = connect(port); Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("SELECT order_id, customer FROM orders ORDER BY order_id")) {

@@ -18,6 +18,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TYPES_SQL = open(os.path.join(HERE, "..", "types.sql")).read().strip()
 UNBOUNDED_SQL = "SELECT id, label FROM endless"
 CANCEL_SQL = "SELECT COUNT(*) FROM slow"
+# connect_tls: the require-mode flinkwire of conformance/run.sh (certificate for localhost from a
+# throw-away CA, one SCRAM user). OTHER_CA: a CA that did not issue the server's certificate.
+TLS_HOST = os.environ.get("FW_CONF_TLS_HOST", "localhost")
+TLS_PORT = os.environ.get("FW_CONF_TLS_PORT")
+TLS_CA = os.environ.get("FW_CONF_TLS_CA")
+TLS_OTHER_CA = os.environ.get("FW_CONF_TLS_OTHER_CA")
+TLS_USER = os.environ.get("FW_CONF_TLS_USER")
+TLS_PASSWORD = os.environ.get("FW_CONF_TLS_PASSWORD")
+TLS_SQL = "SELECT customer FROM orders WHERE order_id = 3"
 CHECKS = ["connect", "connect_tls", "simple_query", "param_query", "types", "metadata",
           "error_sqlstate", "cancel", "streaming"]
 
@@ -28,6 +37,35 @@ class Skip(Exception):
 
 class Fail(Exception):
     """A check that ran and gave the wrong answer (reason in the message)."""
+
+
+def need_tls_server():
+    if not (TLS_PORT and TLS_CA and TLS_USER and TLS_PASSWORD):
+        raise Skip("no TLS flinkwire (FW_CONF_TLS_PORT, FW_CONF_TLS_CA, FW_CONF_TLS_USER, FW_CONF_TLS_PASSWORD)")
+
+
+def libpq_tls(sslmode="verify-full", ca=None, password=None, channel_binding="require"):
+    """libpq connection keywords for the TLS server (a dict; None values left out)."""
+    need_tls_server()
+    kw = {"host": TLS_HOST, "port": TLS_PORT, "user": TLS_USER, "dbname": "default_catalog",
+          "password": TLS_PASSWORD if password is None else password, "sslmode": sslmode,
+          "sslrootcert": ca or TLS_CA, "channel_binding": channel_binding, "connect_timeout": "40"}
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def expect_refused(what, fn, *needles):
+    """fn() must raise; its message must contain every needle (e.g. a SQLSTATE or libpq's text)."""
+    try:
+        fn()
+    except Fail:
+        raise
+    except Exception as e:  # noqa: BLE001 - the refusal is the point
+        msg = " ".join(str(x) for x in (getattr(e, "sqlstate", None) or getattr(e, "pgcode", None) or "", e))
+        missing = [n for n in needles if n not in msg]
+        if missing:
+            raise Fail(f"{what}: refused, but without {missing}: {msg.strip()[:200]}")
+        return
+    raise Fail(f"{what}: connected")
 
 
 def expect(name, got, want):

@@ -4,7 +4,8 @@ import signal
 import subprocess
 import time
 
-from harness import CANCEL_SQL, HOST, PORT, STREAM_PORT, UNBOUNDED_SQL, TYPES_SQL, Fail, Skip, expect, main
+from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TLS_OTHER_CA, TLS_SQL, TLS_USER, TYPES_SQL, UNBOUNDED_SQL,
+                     Fail, Skip, expect, libpq_tls, main)
 
 
 def psql(*args, port=PORT, timeout=30, input=None):
@@ -22,6 +23,41 @@ def ok(p):
 
 def c_connect():
     expect("select 1", ok(psql("-c", "SELECT 1")).strip(), "1")
+
+
+def conninfo(kw):
+    return " ".join("%s='%s'" % (k, str(v).replace("\\", "\\\\").replace("'", "\\'")) for k, v in kw.items())
+
+
+def psql_tls(kw, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    return subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", conninfo(kw), *args], env=env,
+                          capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+
+
+def refused(what, p, *needles):
+    err = p.stderr.strip()
+    if p.returncode == 0:
+        raise Fail(f"{what}: connected")
+    missing = [n for n in needles if n not in err]
+    if missing:
+        raise Fail(f"{what}: refused, but without {missing}: {err[:200]}")
+
+
+def c_tls():
+    out = ok(psql_tls(libpq_tls(), "-c", "\\conninfo", "-c", "SELECT current_user", "-c", TLS_SQL)).splitlines()
+    if not any(line.startswith("SSL connection (protocol: TLSv1.") for line in out):
+        raise Fail(f"\\conninfo shows no TLS: {out[:2]}")
+    expect("current_user, row", out[-2:], [TLS_USER, "carol"])
+    refused("sslmode=disable", psql_tls(libpq_tls(sslmode="disable", channel_binding="disable"), "-c", "SELECT 1"),
+            "requires TLS")
+    refused("wrong password", psql_tls(libpq_tls(password="wrong"), "-c", "SELECT 1"),
+            f'password authentication failed for user "{TLS_USER}"')
+    if TLS_OTHER_CA:
+        refused("verify-full against another CA", psql_tls(libpq_tls(ca=TLS_OTHER_CA), "-c", "SELECT 1"),
+                "certificate verify failed")
+    return ("verify-full (host localhost; another CA refused) + SCRAM-SHA-256-PLUS (channel_binding=require); "
+            "plaintext refused (requires TLS); wrong password refused (password authentication failed)")
 
 
 def c_simple():
@@ -105,7 +141,7 @@ def c_stream():
 
 
 main("psql", {
-    "connect": c_connect, "connect_tls": "TLS is not implemented in flinkwire yet",
+    "connect": c_connect, "connect_tls": c_tls,
     "simple_query": c_simple, "param_query": c_param, "types": c_types, "metadata": c_metadata,
     "error_sqlstate": c_error, "cancel": c_cancel, "streaming": c_stream,
-}, {"cancel": 25, "streaming": 30})
+}, {"connect_tls": 150, "cancel": 25, "streaming": 30})

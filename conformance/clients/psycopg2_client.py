@@ -8,8 +8,8 @@ import time
 import psycopg2
 import psycopg2.errors
 
-from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TYPES_SQL, UNBOUNDED_SQL, Fail, Skip, expect,
-                     expect_types, main)
+from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TLS_OTHER_CA, TLS_SQL, TLS_USER, TYPES_SQL, UNBOUNDED_SQL,
+                     Fail, Skip, expect, expect_refused, expect_types, libpq_tls, main)
 
 TYPES = [
     ("c_bool", True, "bool"), ("c_tinyint", 1, "int"), ("c_smallint", 2, "int"), ("c_int", 3, "int"),
@@ -35,6 +35,27 @@ def c_connect():
     c = connect()
     expect("server_version", c.server_version >= 90000, True)
     c.close()
+
+
+def c_tls():
+    c = psycopg2.connect(**libpq_tls())
+    c.autocommit = True
+    expect("ssl_in_use", c.info.ssl_in_use, True)
+    with c.cursor() as cur:
+        cur.execute("SELECT current_user")
+        expect("current_user", cur.fetchone(), (TLS_USER,))
+        cur.execute(TLS_SQL)
+        expect("row", cur.fetchone(), ("carol",))
+    c.close()
+    expect_refused("sslmode=disable", lambda: psycopg2.connect(**libpq_tls(sslmode="disable", channel_binding="disable")),
+                   "requires TLS")
+    expect_refused("wrong password", lambda: psycopg2.connect(**libpq_tls(password="wrong")),
+                   f'password authentication failed for user "{TLS_USER}"')
+    if TLS_OTHER_CA:
+        expect_refused("verify-full against another CA", lambda: psycopg2.connect(**libpq_tls(ca=TLS_OTHER_CA)),
+                       "certificate verify failed")
+    return (f"verify-full (host localhost; another CA refused) + SCRAM-SHA-256-PLUS (channel_binding=require, "
+            f"libpq {psycopg2.__libpq_version__}); plaintext refused (requires TLS); wrong password refused")
 
 
 def c_simple():
@@ -117,6 +138,27 @@ def s_connect():
         expect("select 1", c.execute(sa.text("SELECT 1")).scalar(), 1)
 
 
+def s_tls():
+    import sqlalchemy as sa
+    kw = libpq_tls()
+    url = sa.engine.URL.create("postgresql+psycopg2", username=kw.pop("user"), password=kw.pop("password"),
+                               host=kw.pop("host"), port=int(kw.pop("port")), database=kw.pop("dbname"))
+    with sa.create_engine(url, connect_args=kw).connect() as c:
+        expect("ssl_in_use", c.connection.dbapi_connection.info.ssl_in_use, True)
+        expect("current_user", c.execute(sa.text("SELECT current_user")).scalar(), TLS_USER)
+        expect("row", c.execute(sa.text(TLS_SQL)).scalar(), "carol")
+    bad = sa.create_engine(url.set(password="wrong"), connect_args=kw)
+    expect_refused("wrong password", lambda: bad.connect(), f'password authentication failed for user "{TLS_USER}"')
+    plain = sa.create_engine(url, connect_args=dict(kw, sslmode="disable", channel_binding="disable"))
+    expect_refused("sslmode=disable", lambda: plain.connect(), "requires TLS")
+    if TLS_OTHER_CA:
+        other = sa.create_engine(url, connect_args=dict(kw, sslrootcert=TLS_OTHER_CA))
+        expect_refused("verify-full against another CA", lambda: other.connect(), "certificate verify failed")
+    return ("create_engine(URL, connect_args={sslmode: verify-full, sslrootcert, channel_binding: require}): "
+            "verify-full (host localhost; another CA refused) + SCRAM-SHA-256-PLUS; plaintext and a wrong password "
+            "refused")
+
+
 def s_simple():
     import sqlalchemy as sa
     t = sa.table("orders", sa.column("order_id"), sa.column("customer"))
@@ -179,13 +221,13 @@ if "--sqlalchemy" in sys.argv:
     import sqlalchemy
     assert sqlalchemy.__version__.startswith("2."), sqlalchemy.__version__
     main("sqlalchemy", {
-        "connect": s_connect, "connect_tls": "TLS is not implemented in flinkwire yet",
+        "connect": s_connect, "connect_tls": s_tls,
         "simple_query": s_simple, "param_query": s_param, "types": s_types, "metadata": s_metadata,
         "error_sqlstate": s_error, "cancel": "SQLAlchemy has no cancel API (see psycopg2)", "streaming": s_stream,
-    }, {"streaming": 30})
+    }, {"connect_tls": 150, "streaming": 30})
 else:
     main("psycopg2", {
-        "connect": c_connect, "connect_tls": "TLS is not implemented in flinkwire yet",
+        "connect": c_connect, "connect_tls": c_tls,
         "simple_query": c_simple, "param_query": c_param, "types": c_types, "metadata": c_metadata,
         "error_sqlstate": c_error, "cancel": c_cancel, "streaming": c_stream,
-    }, {"cancel": 25, "streaming": 30})
+    }, {"connect_tls": 150, "cancel": 25, "streaming": 30})

@@ -6,8 +6,8 @@ import time
 
 import psycopg
 
-from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TYPES_SQL, UNBOUNDED_SQL, Fail, Skip, expect,
-                     expect_types, main)
+from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TLS_OTHER_CA, TLS_SQL, TLS_USER, TYPES_SQL, UNBOUNDED_SQL,
+                     Fail, Skip, expect, expect_refused, expect_types, libpq_tls, main)
 
 DSN = f"host={HOST} port={PORT} user=test dbname=default_catalog"
 
@@ -31,6 +31,22 @@ def connect(port=PORT, **kw):
 def c_connect():
     with connect(autocommit=True) as c:
         expect("status", c.info.status, psycopg.pq.ConnStatus.OK)
+
+
+def c_tls():
+    with psycopg.connect(**libpq_tls(), autocommit=True) as c:
+        expect("ssl_in_use", c.pgconn.ssl_in_use, True)
+        expect("current_user", c.execute("SELECT current_user").fetchone(), (TLS_USER,))
+        expect("row", c.execute(TLS_SQL).fetchone(), ("carol",))
+    expect_refused("sslmode=disable", lambda: psycopg.connect(**libpq_tls(sslmode="disable", channel_binding="disable")),
+                   "requires TLS")
+    expect_refused("wrong password", lambda: psycopg.connect(**libpq_tls(password="wrong")),
+                   f'password authentication failed for user "{TLS_USER}"')
+    if TLS_OTHER_CA:
+        expect_refused("verify-full against another CA", lambda: psycopg.connect(**libpq_tls(ca=TLS_OTHER_CA)),
+                       "certificate verify failed")
+    return (f"verify-full (host localhost; another CA refused) + SCRAM-SHA-256-PLUS (channel_binding=require, "
+            f"libpq {psycopg.pq.version()}); plaintext refused (requires TLS); wrong password refused")
 
 
 def c_simple():
@@ -102,7 +118,7 @@ def c_stream():
 
 
 main("psycopg3", {
-    "connect": c_connect, "connect_tls": "TLS is not implemented in flinkwire yet",
+    "connect": c_connect, "connect_tls": c_tls,
     "simple_query": c_simple, "param_query": c_param, "types": c_types, "metadata": c_metadata,
     "error_sqlstate": c_error, "cancel": c_cancel, "streaming": c_stream,
-}, {"cancel": 25, "streaming": 30})
+}, {"connect_tls": 150, "cancel": 25, "streaming": 30})

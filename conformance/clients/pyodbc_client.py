@@ -7,8 +7,8 @@ import time
 
 import pyodbc
 
-from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TYPES_SQL, UNBOUNDED_SQL, Fail, Skip, expect,
-                     expect_types, main)
+from harness import (CANCEL_SQL, HOST, PORT, STREAM_PORT, TLS_OTHER_CA, TLS_SQL, TLS_USER, TYPES_SQL, UNBOUNDED_SQL,
+                     Fail, Skip, expect, expect_refused, expect_types, libpq_tls, main)
 
 DRIVER = "/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so"
 
@@ -38,6 +38,28 @@ def c_connect():
     c = connect()
     expect("dbms", c.getinfo(pyodbc.SQL_DBMS_NAME), "PostgreSQL")
     c.close()
+
+
+def tls_connect(sslmode="verify-full", **kw):
+    """psqlODBC's SSLmode, and libpq's own options (sslrootcert, channel_binding) through pqopt."""
+    kw = libpq_tls(sslmode=sslmode, **kw)
+    pqopt = f"sslrootcert={kw['sslrootcert']} channel_binding={kw['channel_binding']}"
+    return connect(int(kw["port"]), Server=kw["host"], UID=kw["user"], PWD="{" + kw["password"] + "}",
+                   SSLmode=sslmode, pqopt="{" + pqopt + "}")
+
+
+def c_tls():
+    c = tls_connect()
+    expect("current_user", tuple(c.cursor().execute("SELECT current_user").fetchone()), (TLS_USER,))
+    expect("row", tuple(c.cursor().execute(TLS_SQL).fetchone()), ("carol",))
+    c.close()
+    expect_refused("SSLmode=disable", lambda: tls_connect("disable", channel_binding="disable"), "requires TLS")
+    expect_refused("wrong password", lambda: tls_connect(password="wrong"),
+                   f'password authentication failed for user "{TLS_USER}"')
+    if TLS_OTHER_CA:
+        expect_refused("verify-full against another CA", lambda: tls_connect(ca=TLS_OTHER_CA), "certificate verify failed")
+    return ("SSLmode=verify-full, pqopt={sslrootcert channel_binding=require}: verify-full (host localhost; another CA "
+            "refused) + SCRAM-SHA-256-PLUS; plaintext refused (requires TLS); wrong password refused")
 
 
 def c_simple():
@@ -104,7 +126,7 @@ def c_stream():
 
 
 main("pyodbc", {
-    "connect": c_connect, "connect_tls": "TLS is not implemented in flinkwire yet",
+    "connect": c_connect, "connect_tls": c_tls,
     "simple_query": c_simple, "param_query": c_param, "types": c_types, "metadata": c_metadata,
     "error_sqlstate": c_error, "cancel": c_cancel, "streaming": c_stream,
-}, {"cancel": 25, "streaming": 30})
+}, {"connect_tls": 150, "cancel": 25, "streaming": 30})

@@ -10,6 +10,11 @@ const HOST = process.env.FW_CONF_HOST || '127.0.0.1';
 const PORT = Number(process.env.FW_CONF_PORT || 5433);
 const STREAM_PORT = process.env.FW_CONF_STREAM_PORT;
 const TYPES_SQL = fs.readFileSync(path.join(__dirname, '..', 'types.sql'), 'utf8').trim();
+// connect_tls: the require-mode flinkwire of conformance/run.sh (see clients/harness.py).
+const TLS = {
+  host: process.env.FW_CONF_TLS_HOST || 'localhost', port: Number(process.env.FW_CONF_TLS_PORT), ca: process.env.FW_CONF_TLS_CA,
+  otherCa: process.env.FW_CONF_TLS_OTHER_CA, user: process.env.FW_CONF_TLS_USER, password: process.env.FW_CONF_TLS_PASSWORD,
+};
 const out = process.argv[2] || '/tmp/node.json';
 const clients = [];
 
@@ -27,6 +32,31 @@ async function connect(port = PORT) {
   return c;
 }
 
+// A client for the TLS server: verify-full (the CA, host name localhost) and SCRAM with channel
+// binding; `mechanisms` collects the SASL mechanism each connection chose.
+async function connectTls({ ssl = true, ca = TLS.ca, password = TLS.password, mechanisms = [] } = {}) {
+  const c = new Client({
+    host: TLS.host, port: TLS.port, user: TLS.user, password, database: 'default_catalog', connectionTimeoutMillis: 15000,
+    ssl: ssl && { ca: fs.readFileSync(ca), servername: TLS.host, rejectUnauthorized: true }, enableChannelBinding: true,
+  });
+  c.on('error', () => {});
+  clients.push(c);
+  const send = c.connection.sendSASLInitialResponseMessage.bind(c.connection);
+  c.connection.sendSASLInitialResponseMessage = (mechanism, response) => { mechanisms.push(mechanism); return send(mechanism, response); };
+  await c.connect();
+  return c;
+}
+
+async function expectRefused(what, connect, test) {
+  let c;
+  try { c = await connect(); } catch (e) {
+    if (!test(e)) throw new Fail(`${what}: refused, but with ${e.code || ''} ${String(e.message).split('\n')[0]}`);
+    return;
+  }
+  await c.end();
+  throw new Fail(`${what}: connected`);
+}
+
 // A CancelRequest on a new connection (node-postgres has no public cancel API).
 function cancel(c) {
   return new Promise((resolve) => {
@@ -41,7 +71,25 @@ function cancel(c) {
 
 const checks = {
   connect: async () => { const c = await connect(); expect('select', (await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]); },
-  connect_tls: 'TLS is not implemented in flinkwire yet',
+  connect_tls: async () => {
+    if (!TLS.port || !TLS.ca || !TLS.user || !TLS.password) {
+      throw new Skip('no TLS flinkwire (FW_CONF_TLS_PORT, FW_CONF_TLS_CA, FW_CONF_TLS_USER, FW_CONF_TLS_PASSWORD)');
+    }
+    const mechanisms = [];
+    const c = await connectTls({ mechanisms });
+    const stream = c.connection.stream;
+    if (!stream.encrypted || !stream.authorized) throw new Fail(`TLS: encrypted=${stream.encrypted} authorized=${stream.authorized}`);
+    expect('SASL mechanism', mechanisms, ['SCRAM-SHA-256-PLUS']);
+    expect('current_user', (await c.query('SELECT current_user AS u')).rows, [{ u: TLS.user }]);
+    expect('row', (await c.query('SELECT customer FROM orders WHERE order_id = 3')).rows, [{ customer: 'carol' }]);
+    await expectRefused('ssl: false', () => connectTls({ ssl: false }), (e) => e.code === '28000');
+    await expectRefused('wrong password', () => connectTls({ password: 'wrong' }), (e) => e.code === '28P01');
+    if (TLS.otherCa) {
+      await expectRefused('another CA', () => connectTls({ ca: TLS.otherCa }), (e) => /CERT|VERIFY|SIGNATURE|ISSUER/.test(e.code || ''));
+    }
+    return `ssl: {ca, servername: localhost, rejectUnauthorized: true}: verify-full (stream.authorized${TLS.otherCa ? '; another CA refused' : ''}) `
+      + '+ SCRAM-SHA-256-PLUS (enableChannelBinding, the mechanism it sent); plaintext refused 28000; wrong password 28P01';
+  },
   simple_query: async () => {
     const c = await connect();
     const r = await c.query('SELECT order_id, customer FROM orders ORDER BY order_id');
