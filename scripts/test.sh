@@ -31,6 +31,12 @@ cargo test --workspace
 fw_log "deployment files: docker-compose.yml, Dockerfile, deploy/ checked structurally (no Docker here)"
 python3 tests/deploy/test_deploy.py
 
+# The protocol fuzz targets for a fixed time each against the committed corpora (docs/fuzzing.md);
+# the SQL targets (router, dialect, settings) need a sanitizer-coverage build of DataFusion, so
+# they run out of CI: `scripts/fuzz.sh`.
+fw_log "fuzzing: protocol targets, ${FW_FUZZ_SECONDS:-10} s each"
+FUZZ_SKIP_SQL=1 scripts/fuzz.sh "${FW_FUZZ_SECONDS:-10}"
+
 rm -rf "$RUN_DIR" && mkdir -p "$RUN_DIR"
 cleanup() {
     local rc=$?
