@@ -257,6 +257,73 @@ fn nullable(schema: &Schema, extra: &[&str]) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// pg_proc's `text[]` / `"char"[]` columns.
+const PROC_TEXT_ARRAYS: [&str; 2] = ["proargnames", "proargmodes"];
+
+/// `schema` with the `names` columns as text lists.
+fn with_list_fields(schema: &SchemaRef, names: &[&str]) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if names.contains(&f.name().as_str()) {
+                f.with_data_type(ArrowType::List(Arc::new(Field::new_list_field(ArrowType::Utf8, true))))
+            } else {
+                f
+            }
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch` in `schema`, its `names` columns parsed from the crate's Python-style list text
+/// (`['a', 'b']`) into lists. Text that is not such a list is an error, not a guess.
+fn with_text_arrays(batch: &RecordBatch, schema: &SchemaRef, names: &[&str]) -> Result<RecordBatch> {
+    use datafusion::arrow::array::{ListBuilder, StringBuilder};
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        if !names.contains(&field.name().as_str()) {
+            columns.push(cast(batch.column(batch.schema().index_of(field.name())?), field.data_type())?);
+            continue;
+        }
+        let mut list = ListBuilder::new(StringBuilder::new());
+        for text in column_str(batch, field.name())? {
+            match text.as_deref().map(python_list) {
+                None => list.append_null(),
+                Some(Some(items)) => {
+                    items.iter().for_each(|i| list.values().append_value(i));
+                    list.append(true);
+                }
+                Some(None) => {
+                    return Err(DataFusionError::Execution(format!("pg_proc.{}: unreadable list {text:?}", field.name())))
+                }
+            }
+        }
+        columns.push(Arc::new(list.finish()) as ArrayRef);
+    }
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// The items of `['a', 'b']` (single-quoted, no quotes or commas inside); `[]` is empty. The
+/// crate writes a few one-element lists doubly nested (`[['v']]`): the same list.
+fn python_list(text: &str) -> Option<Vec<String>> {
+    let mut inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    if let Some(nested) = inner.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+        inner = nested.trim();
+    }
+    if inner.is_empty() {
+        return Some(vec![]);
+    }
+    inner
+        .split(',')
+        .map(|item| {
+            let item = item.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+            (!item.contains('\'')).then(|| item.to_owned())
+        })
+        .collect()
+}
+
 /// `batch` in `schema` (same names, maybe more columns: NULL there).
 fn widen(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
     let columns = schema
@@ -410,6 +477,9 @@ enum Kind {
     PgNamespace,
     /// The crate's rows of Flink catalogs only (it adds a `postgres` database), with stable OIDs.
     PgDatabase,
+    /// The crate's rows with `proargnames` / `proargmodes` as arrays: the crate holds them as
+    /// Python-style text (`['min', 'max']`), which clients would read as one string.
+    PgProc,
     Columns,
     /// DataFusion's rows without its own views (`df_settings`).
     Tables,
@@ -598,6 +668,11 @@ impl Patched {
                 for b in base {
                     let oids: Vec<Option<i64>> = column_str(&b, "nspname")?.iter().map(|n| view.namespace_oid(n.as_deref()?)).collect();
                     out.push(with_oids(&b, &[("oid", &oids)])?);
+                }
+            }
+            Kind::PgProc => {
+                for b in base {
+                    out.push(with_text_arrays(&b, &self.schema, &PROC_TEXT_ARRAYS)?);
                 }
             }
             Kind::PgDatabase => {
@@ -925,15 +1000,19 @@ impl SchemaProvider for PgCatalog {
             "pg_description" => Kind::PgDescription,
             "pg_namespace" => Kind::PgNamespace,
             "pg_database" => Kind::PgDatabase,
+            "pg_proc" => Kind::PgProc,
             _ => return self.inner.table(name).await,
         };
         let Some(base) = self.inner.table(name).await? else { return Ok(None) };
         // SQLAlchemy's get_indexes reads pg_class.reloptions (NULL: no storage options).
         let extra: &[&str] = if kind == Kind::PgClass { &["reloptions", "relacl"] } else { &[] };
-        let schema = nullable(&base.schema(), extra);
+        let mut schema = nullable(&base.schema(), extra);
+        if kind == Kind::PgProc {
+            schema = with_list_fields(&schema, &PROC_TEXT_ARRAYS);
+        }
         // pg_index and pg_constraint are the crate's static (empty) tables: only the schema is
         // kept.
-        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute | Kind::PgDescription | Kind::PgNamespace | Kind::PgDatabase)
+        let base = matches!(kind, Kind::PgClass | Kind::PgAttribute | Kind::PgDescription | Kind::PgNamespace | Kind::PgDatabase | Kind::PgProc)
             .then_some(base);
         Ok(Some(Arc::new(Patched {
             kind,
