@@ -6,6 +6,10 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "common/flink_jobs.rs"]
+mod flink_jobs;
+
+use flink_jobs::job_states;
 use futures::StreamExt;
 use tokio_postgres::{Client, NoTls};
 
@@ -93,21 +97,6 @@ impl Server {
     fn log(&self) -> String {
         std::fs::read_to_string(self._dir.0.join("flinkwire.log")).unwrap_or_default()
     }
-}
-
-/// The states of the JobManager's jobs whose name mentions `table`.
-async fn job_states(table: &str) -> Vec<String> {
-    let rest = std::env::var("FLINKWIRE_TEST_FLINK_REST").expect("FLINKWIRE_TEST_FLINK_REST is not set");
-    let body: serde_json::Value =
-        serde_json::from_str(&reqwest::get(format!("{rest}/jobs/overview")).await.unwrap().text().await.unwrap())
-            .unwrap();
-    body["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|j| j["name"].as_str().is_some_and(|n| n.contains(table)))
-        .map(|j| j["state"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn code(err: &tokio_postgres::Error) -> Option<&str> {

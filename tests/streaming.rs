@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use flinkwire::config::{Config, Overrides};
 use flinkwire::server::{serve, ServerContext};
+#[path = "common/flink_jobs.rs"]
+mod flink_jobs;
+
+use flink_jobs::job_states;
 use futures::StreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
@@ -103,21 +107,6 @@ async fn endless(client: &Client, name: &str, rate: u32) {
         ))
         .await
         .unwrap();
-}
-
-/// The states of the JobManager's jobs whose name mentions `table`.
-async fn job_states(table: &str) -> Vec<String> {
-    let rest = std::env::var("FLINKWIRE_TEST_FLINK_REST").expect("FLINKWIRE_TEST_FLINK_REST is not set");
-    let body: serde_json::Value =
-        serde_json::from_str(&reqwest::get(format!("{rest}/jobs/overview")).await.unwrap().text().await.unwrap())
-            .unwrap();
-    body["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|j| j["name"].as_str().is_some_and(|n| n.contains(table)))
-        .map(|j| j["state"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// Waits until every job reading `table` has stopped (none RUNNING/CREATED/…); returns the time
