@@ -47,6 +47,9 @@ pub struct Config {
     /// TLS for client connections.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
+    /// The admin HTTP listener (`/livez`, `/readyz`, `/metrics`); off unless `listen` is set.
+    #[serde(default)]
+    pub admin: crate::admin::AdminConfig,
     /// Seconds running statements get to finish after SIGTERM before they are cancelled and
     /// their clients get FATAL 57P01.
     #[serde(default = "default_shutdown_timeout")]
@@ -519,7 +522,7 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 9] = [
+    const KEYS: [&str; 10] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_LOG_FORMAT",
@@ -529,6 +532,7 @@ fn config_environment() -> config::Map<String, String> {
         "FLINKWIRE_LIMITS__",
         "FLINKWIRE_TLS__",
         "FLINKWIRE_AUDIT__",
+        "FLINKWIRE_ADMIN__",
     ];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))

@@ -26,10 +26,12 @@
 //! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory.
 //! - [`policy`]: roles, the statement classifier and the policy gate every statement passes.
 //! - [`audit`]: the JSON-lines audit log of connections and statements.
+//! - [`admin`]: the admin HTTP listener: probes and Prometheus metrics.
 //!
 //! The pure translations (REST types, type mapping, value encoding, SQLSTATEs, parameter
 //! inlining) live in the `flinkwire-protocol` crate.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod backend;

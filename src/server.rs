@@ -34,6 +34,8 @@ pub struct ServerContext {
     pub shutdown: crate::shutdown::Shutdown,
     /// Roles, statement policy and the audit log (`security.audit.reopen()` on SIGHUP).
     pub security: crate::policy::Security,
+    /// The Prometheus metrics served on the admin listener (`crate::admin`).
+    pub metrics: Arc<crate::admin::Metrics>,
 }
 
 impl ServerContext {
@@ -64,6 +66,7 @@ impl ServerContext {
             auth_failures: Default::default(),
             admission,
             shutdown: Default::default(),
+            metrics: Arc::default(),
         })
     }
 
@@ -133,6 +136,12 @@ pub async fn serve(
     info!(listen = %listener.local_addr()?, gateway = %ctx.config.gateway.url, "flinkwire is ready");
     // Health checks, pool refills and snapshot loads; stopped when `serve` returns.
     let supervisors = ctx.clusters.start();
+    // The admin listener outlives the drain (orchestrators must see /readyz fail); it is
+    // aborted when this function returns.
+    let admin = match ctx.config.admin.listen {
+        Some(addr) => Some(AbortOnDrop(tokio::spawn(crate::admin::serve(TcpListener::bind(addr).await?, ctx.clone())))),
+        None => None,
+    };
     let mut connections = JoinSet::new();
     let mut next_id: u64 = 0;
     loop {
@@ -154,7 +163,17 @@ pub async fn serve(
         }
     }
     drain(listener, &ctx, supervisors, connections).await;
+    drop(admin);
     Ok(())
+}
+
+/// Aborts a task when dropped, so every way out of `serve` stops the admin listener.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Shuts down: no new connections, running statements get `shutdown_timeout_secs`, then the rest

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
+use crate::admin::metrics::{QueryKind, QueryOutcome};
 use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
 use crate::results::{Outcome, ResultError, RowSet, RuntimeMode};
@@ -130,6 +131,8 @@ pub struct ConnectRequest {
     pub client_addr: String,
     pub tls: bool,
     pub auth_method: Option<String>,
+    /// The server's Prometheus metrics (statements counted in [`ClientSession::run`]).
+    pub metrics: Arc<crate::admin::Metrics>,
 }
 
 impl ConnectRequest {
@@ -557,8 +560,20 @@ impl ClientSession {
             StatementKind::Query => crate::catalog::pg::route(sql),
             _ => crate::catalog::pg::CatalogRoute::Flink,
         };
-        let permit = self.gate(sql, kind, catalog_route == crate::catalog::pg::CatalogRoute::Catalog)?;
+        let started = std::time::Instant::now();
+        let metric_kind = self.metric_kind(sql, &catalog_route);
+        let metrics = &self.request.metrics;
+        let permit = self.gate(sql, kind, catalog_route == crate::catalog::pg::CatalogRoute::Catalog).inspect_err(|_| {
+            metrics.statement(metric_kind, QueryOutcome::Denied, started.elapsed());
+        })?;
         let mut outcome = self.run_admitted(sql, kind, catalog_route).await;
+        let metric_outcome = match &outcome {
+            Ok(_) => QueryOutcome::Ok,
+            Err(ResultError::Cancelled) => QueryOutcome::Cancelled,
+            Err(ResultError::Timeout) => QueryOutcome::Timeout,
+            Err(_) => QueryOutcome::Error,
+        };
+        metrics.statement(metric_kind, metric_outcome, started.elapsed());
         if let Ok(outcome) = &mut outcome {
             self.after_statement(sql, outcome);
             if let (Outcome::Rows(rows), Some(permit)) = (outcome, permit) {
@@ -566,6 +581,20 @@ impl ClientSession {
             }
         }
         outcome
+    }
+
+    /// Which engine answers `sql`, for `flinkwire_queries_total` (mirrors `run_admitted`).
+    fn metric_kind(&self, sql: &str, catalog_route: &crate::catalog::pg::CatalogRoute) -> QueryKind {
+        let words = crate::router::leading_words(sql, 3);
+        if (self.route.is_some() && words == ["SHOW", "CLUSTERS"])
+            || (!self.access.catalogs().is_empty() && words == ["SHOW", "CATALOGS"])
+        {
+            QueryKind::Local
+        } else if *catalog_route == crate::catalog::pg::CatalogRoute::Catalog {
+            QueryKind::Catalog
+        } else {
+            QueryKind::Flink
+        }
     }
 
     /// Runs a statement the gate admitted.

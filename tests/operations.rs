@@ -1,6 +1,6 @@
 //! Operating flinkwire: graceful shutdown of the real `flinkwire serve` process (SIGTERM drains,
 //! the shutdown timeout ends what still runs with FATAL 57P01, nothing is left on the cluster).
-//! Needs the test gateway and Flink (`scripts/test.sh`).
+//! The admin listener's probes and metrics. Needs the test gateway and Flink (`scripts/test.sh`).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -17,6 +17,8 @@ use tokio_postgres::{Client, NoTls};
 struct Server {
     child: Child,
     addr: SocketAddr,
+    /// The admin listener (`/livez`, `/readyz`, `/metrics`).
+    admin: SocketAddr,
     _dir: TempDir,
 }
 
@@ -38,7 +40,8 @@ impl Drop for Server {
 impl Server {
     fn start(shutdown_timeout_secs: u64, table: &str) -> Server {
         let gateway = std::env::var("FLINKWIRE_TEST_GATEWAY").expect("FLINKWIRE_TEST_GATEWAY");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let free_port = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (port, admin_port) = (free_port(), free_port());
         let dir = std::env::temp_dir().join(format!("flinkwire-ops-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("flinkwire.toml");
@@ -47,6 +50,7 @@ impl Server {
             format!(
                 "listen = \"127.0.0.1:{port}\"\nshutdown_timeout_secs = {shutdown_timeout_secs}\n\
                  [gateway]\nurl = \"{gateway}\"\n[session.properties]\n\"execution.runtime-mode\" = \"streaming\"\n\
+                 [admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
                  [session]\ninit_sql = [\"CREATE TEMPORARY TABLE {table} (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50')\"]\n"
             ),
         )
@@ -57,7 +61,12 @@ impl Server {
             .stderr(std::fs::File::create(dir.join("flinkwire.log")).unwrap())
             .spawn()
             .unwrap();
-        Server { child, addr: format!("127.0.0.1:{port}").parse().unwrap(), _dir: TempDir(dir) }
+        Server {
+            child,
+            addr: format!("127.0.0.1:{port}").parse().unwrap(),
+            admin: format!("127.0.0.1:{admin_port}").parse().unwrap(),
+            _dir: TempDir(dir),
+        }
     }
 
     async fn client(&self) -> Client {
@@ -92,6 +101,35 @@ impl Server {
             assert!(start.elapsed() < limit, "flinkwire did not exit within {limit:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// An admin GET: status code and body.
+    async fn admin_get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(format!("http://{}{path}", self.admin)).await.expect("the admin listener answers");
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Polls `/readyz` until it answers `status` (a fresh server waits for its first health
+    /// check and snapshot).
+    async fn await_readyz(&self, status: u16) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = reqwest::get(format!("http://{}/readyz", self.admin)).await {
+                if response.status().as_u16() == status {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "/readyz never answered {status}; log:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The value of one sample line (`name{labels}`) in `/metrics`; 0 when absent.
+    async fn metric(&self, sample: &str) -> f64 {
+        let (_, body) = self.admin_get("/metrics").await;
+        body.lines()
+            .find_map(|line| line.strip_prefix(sample).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or(0.0)
     }
 
     fn log(&self) -> String {
@@ -178,4 +216,39 @@ async fn a_second_sigterm_ends_everything_at_once() {
     let (status, _) = server.exited(Duration::from_secs(20)).await;
     assert_eq!(status, Some(0), "{}", server.log());
     assert!(started.elapsed() < Duration::from_secs(15), "not the 600 s timeout: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn admin_probes_and_metrics_follow_the_server() {
+    let table = format!("endless_admin_{}", std::process::id());
+    let mut server = Server::start(3, &table);
+    server.await_readyz(200).await;
+    assert_eq!(server.admin_get("/livez").await.0, 200);
+    assert_eq!(server.admin_get("/nothing").await.0, 404);
+
+    let ok_logins = "flinkwire_connections_total{outcome=\"ok\"}";
+    let before = server.metric(ok_logins).await;
+    let client = server.client().await;
+    assert_eq!(server.metric(ok_logins).await, before + 1.0, "a login moves connections_total");
+    client.simple_query("SELECT 1").await.unwrap();
+    assert!(client.simple_query("SELECT * FROM no_such_table_anywhere").await.is_err());
+    let (_, body) = server.admin_get("/metrics").await;
+    let queries_ok = |body: &str| body.lines().any(|l| l.starts_with("flinkwire_queries_total{") && l.contains("outcome=\"ok\""));
+    assert!(queries_ok(&body), "{body}");
+    assert!(server.metric("flinkwire_queries_total{kind=\"flink\",outcome=\"error\"}").await >= 1.0, "{body}");
+    assert!(server.metric("flinkwire_client_connections{cluster=\"all\"}").await >= 1.0, "{body}");
+    assert!(body.contains("flinkwire_gateway_sessions{"), "{body}");
+    assert!(body.contains("flinkwire_snapshot_age_seconds{"), "{body}");
+    assert!(body.contains("flinkwire_query_duration_seconds_bucket{"), "{body}");
+
+    // Draining: not ready at once, still alive, and the listener still answers.
+    let stream = client.query_raw(&format!("SELECT id FROM {table}"), std::iter::empty::<i32>()).await.unwrap();
+    futures::pin_mut!(stream);
+    assert!(stream.next().await.unwrap().is_ok(), "the first row");
+    server.signal("TERM");
+    server.await_readyz(503).await;
+    assert_eq!(server.admin_get("/livez").await.0, 200, "alive while draining");
+    let (status, _) = server.exited(Duration::from_secs(30)).await;
+    assert_eq!(status, Some(0), "{}", server.log());
 }

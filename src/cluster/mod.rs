@@ -210,6 +210,15 @@ impl Clusters {
         }
     }
 
+    /// Whether some cluster can take queries: healthy, and (when snapshots are loaded at all)
+    /// with a metadata snapshot loaded for at least one of its environments.
+    pub fn any_ready(&self) -> bool {
+        self.clusters.values().any(|c| {
+            c.health() == Health::Healthy
+                && (!self.load_snapshots || c.slots.values().any(|slot| slot.snapshot_loaded_at().is_some()))
+        })
+    }
+
     /// Gateway sessions open or still closing, over all clusters.
     pub fn open_sessions(&self) -> usize {
         self.clusters.values().map(|c| c.gateway.open_sessions()).sum()

@@ -135,6 +135,11 @@ impl Slot {
     }
 
     /// Sessions ready in the pool.
+    /// When the slot's metadata snapshot was last loaded; `None` until the first load.
+    pub fn snapshot_loaded_at(&self) -> Option<Instant> {
+        *self.snapshot_loaded.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn pooled(&self) -> usize {
         self.lock_pool().len()
     }

@@ -2,6 +2,7 @@
 //! cleartext over TLS, client certificates, trust), server parameters, and opening the client's
 //! gateway session.
 
+use crate::admin::metrics::LoginOutcome;
 use std::collections::HashMap;
 use std::fmt::Debug;
 
@@ -231,6 +232,8 @@ impl Connection {
         let user = client.metadata().get("user").map(String::as_str).unwrap_or_default();
         info!(%user, peer = %client.socket_addr(), tls = client.is_secure(), method = method.map_or("-", AuthMethod::name),
               sqlstate = code, "login refused: {message}");
+        let auth_failed = code.starts_with("28");
+        self.ctx.metrics.login(if auth_failed { LoginOutcome::AuthFailed } else { LoginOutcome::Refused });
         let audit = &self.ctx.security.audit;
         audit.connection(&crate::audit::ConnectionEvent {
             connection_id: audit.next_connection_id(),
@@ -238,7 +241,7 @@ impl Connection {
             client_addr: client.socket_addr().to_string(),
             tls: client.is_secure(),
             auth_method: method.map(|m| m.name().to_owned()),
-            outcome: if code.starts_with("28") { "auth_failed" } else { "refused" },
+            outcome: if auth_failed { "auth_failed" } else { "refused" },
             sqlstate: Some(code.to_owned()),
             message: Some(message.clone()),
             role: None,
@@ -273,9 +276,15 @@ impl Connection {
             client_addr: client.socket_addr().to_string(),
             tls: client.is_secure(),
             auth_method: Some(method.name().to_owned()),
+            metrics: self.ctx.metrics.clone(),
         };
         let session = ClientSession::connect(&self.ctx.clusters, &request)
             .await
+            .map_err(|e| {
+                // The gateway or the role refused: not through `refuse`, so counted here.
+                self.ctx.metrics.login(LoginOutcome::Refused);
+                e
+            })
             .map_err(|e| match e.sqlstate().code() {
                 // The role's refusal says which rule; it is not a Flink problem.
                 "42501" => fatal_error("42501", e.to_string()),
@@ -291,7 +300,9 @@ impl Connection {
         self.ctx.cancels.register(pid, &secret, &self.canceller);
         client.set_pid_and_secret_key(pid, secret);
         let flink_version = self.session.get().and_then(|s| s.cluster()).and_then(|c| c.flink_version());
-        finish_authentication(client, &StartupParameters { base: server_parameters(client), flink_version }).await
+        finish_authentication(client, &StartupParameters { base: server_parameters(client), flink_version }).await?;
+        self.ctx.metrics.login(LoginOutcome::Ok);
+        Ok(())
     }
 }
 
