@@ -72,7 +72,8 @@ fn test_config(pool_size: usize) -> Config {
     ]);
     config.users = vec![
         UserConfig { name: "alice".into(), password: Some(PASSWORD.into()), cluster: Some("b".into()), environment: None, ..Default::default() },
-        UserConfig { name: "bob".into(), password: Some(PASSWORD.into()), ..Default::default() },
+        // md5: the raw-protocol client of the load test answers MD5 (SCRAM is alice's).
+        UserConfig { name: "bob".into(), password: Some(PASSWORD.into()), auth: Some(flinkwire::auth::AuthMethod::Md5), ..Default::default() },
     ];
     config
 }

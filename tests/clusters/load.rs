@@ -77,7 +77,7 @@ async fn many_clients_run_mixed_statements_while_one_stops_reading() {
     let stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut stalled = super::raw_client::RawClient { socket: stalled };
     stalled.send(&super::raw_client::startup_packet_for("bob")).await;
-    stalled.until_ready_with_password(super::PASSWORD).await;
+    stalled.until_ready_with_md5("bob", super::PASSWORD).await;
     let big = "CREATE TEMPORARY TABLE big (id BIGINT, s STRING) WITH ('connector' = 'datagen', \
                'number-of-rows' = '2000000', 'rows-per-second' = '1000000', 'fields.s.length' = '100')";
     stalled.send(&super::raw_client::query(big.as_bytes())).await;

@@ -101,11 +101,12 @@ impl RawClient {
         Some(Reply { kind: header[0], body })
     }
 
-    /// Answers a cleartext password request, then reads up to ReadyForQuery.
-    pub async fn until_ready_with_password(&mut self, password: &str) -> Vec<Reply> {
+    /// Answers an MD5 password request (`auth = "md5"` users), then reads up to ReadyForQuery.
+    pub async fn until_ready_with_md5(&mut self, user: &str, password: &str) -> Vec<Reply> {
         let request = self.next().await.expect("an authentication request");
-        assert_eq!((request.kind, &request.body[..]), (b'R', &[0, 0, 0, 3][..]), "a cleartext password request");
-        self.send(&message(b'p', &[password.as_bytes(), b"\0"].concat())).await;
+        assert_eq!((request.kind, &request.body[..4]), (b'R', &[0, 0, 0, 5][..]), "an MD5 password request");
+        let response = pgwire::api::auth::md5pass::hash_md5_password(user, password, &request.body[4..8]);
+        self.send(&message(b'p', &[response.as_bytes(), b"\0"].concat())).await;
         self.until_ready().await
     }
 
