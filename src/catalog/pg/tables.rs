@@ -305,13 +305,9 @@ fn with_text_arrays(batch: &RecordBatch, schema: &SchemaRef, names: &[&str]) -> 
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// The items of `['a', 'b']` (single-quoted, no quotes or commas inside); `[]` is empty. The
-/// crate writes a few one-element lists doubly nested (`[['v']]`): the same list.
+/// The items of `['a', 'b']` (single-quoted, no quotes or commas inside); `[]` is empty.
 fn python_list(text: &str) -> Option<Vec<String>> {
-    let mut inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
-    if let Some(nested) = inner.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
-        inner = nested.trim();
-    }
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
     if inner.is_empty() {
         return Some(vec![]);
     }
@@ -526,6 +522,9 @@ impl TableProvider for Patched {
 impl Patched {
     async fn compute(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
         let base = match &self.base {
+            // pg_proc's list columns are parsed from the crate's text (`with_text_arrays`), not
+            // cast: a cast would wrap the whole text in a one-element list.
+            Some(b) if self.kind == Kind::PgProc => collect(b, state).await?,
             Some(b) => collect(b, state).await?.iter().map(|b| widen(b, &self.schema)).collect::<Result<Vec<_>>>()?,
             None => vec![],
         };
