@@ -134,6 +134,10 @@ pub fn backtick_identifiers(sql: &str) -> Option<String> {
             Token::HexStringLiteral(v) => push_quoted(&mut out, "X'", v),
             Token::SingleQuotedByteStringLiteral(v) => push_quoted(&mut out, "B'", v),
             Token::EscapedStringLiteral(_) | Token::UnicodeStringLiteral(_) => return None,
+            // A bare backtick is not PostgreSQL syntax, but in Flink it opens an identifier:
+            // kept as is, it would swallow the text up to the next backtick, statement ends
+            // included. Such text is left to fail as it was written. Found by fuzzing.
+            Token::Char('`') => return None,
             other => out.push_str(&other.to_string()),
         }
         i += 1;
@@ -596,6 +600,10 @@ mod tests {
         // Escape-string forms cannot be rebuilt from their value: left as written.
         assert_eq!(backtick_identifiers(r#"SELECT "a", E'it\'s', E'\n'"#), None);
         assert_eq!(backtick_identifiers(r#"SELECT "a", U&'d\0061t'"#), None);
+        // A stray backtick would open a Flink identifier that hides the rest of the text.
+        let stray = r#"SELECT "a" FROM "publ`c"."t" WHERE x`; DROP TABLE t; SELECT "b""#;
+        assert_eq!(backtick_identifiers(stray), None);
+        assert_eq!(backtick_identifiers(r#"SELECT "a`b", 'c`d'"#).as_deref(), Some("SELECT `a``b`, 'c`d'"));
     }
 
     #[test]
