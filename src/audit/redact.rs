@@ -32,6 +32,12 @@ pub fn redact(sql: &str) -> String {
 mod tests {
     use super::redact;
 
+    /// A carriage return ends a `--` comment: what follows is a statement and is redacted.
+    #[test]
+    fn a_carriage_return_ends_a_comment() {
+        assert_eq!(redact("-- c\rCREATE CATALOG c WITH ('password' = 'hunter2')"), "-- c\rCREATE CATALOG c WITH ('password' = '***')");
+    }
+
     #[test]
     fn secret_values_are_replaced() {
         assert_eq!(

@@ -101,6 +101,11 @@ fn translate(sql: &str) -> Result<Option<String>, Refusal> {
 /// The token-level rules: double-quoted identifiers re-quoted with backticks, and `LIMIT ALL`
 /// dropped. Everything else, comments and whitespace included, is kept. `None` if no rule fired.
 pub fn backtick_identifiers(sql: &str) -> Option<String> {
+    // Queries only: `LIMIT ALL` dropped from the head of anything else could leave no statement.
+    let words = crate::router::leading_words(sql, 1);
+    if !matches!(words.first().map(String::as_str), Some("SELECT" | "WITH" | "VALUES")) {
+        return None;
+    }
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let mut changed = false;
     let mut out = String::with_capacity(sql.len());

@@ -91,6 +91,13 @@ fn every_corpus_statement_gets_a_class_and_dangerous_ones_are_denied_to_read_onl
     assert!(counts.get("unknown").copied().unwrap_or(0) * 20 < corpus.len(), "{counts:?}");
 }
 
+/// A carriage return ends a `--` comment for Flink: a statement after it is a statement of the set.
+#[test]
+fn a_statement_after_a_carriage_return_comment_is_seen() {
+    let sql = "BEGIN STATEMENT SET;\nINSERT INTO t SELECT 1;-- c\rDROP TABLE t;\nEND";
+    assert_ne!(classify(sql).class.label(), "job", "{sql:?}");
+}
+
 #[test]
 fn read_only_refuses_each_dangerous_kind_naming_the_rule() {
     let ro = read_only();
