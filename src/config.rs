@@ -50,6 +50,9 @@ pub struct Config {
     /// The admin HTTP listener (`/livez`, `/readyz`, `/metrics`); off unless `listen` is set.
     #[serde(default)]
     pub admin: crate::admin::AdminConfig,
+    /// Cancel keys across replicas (`crate::peers`): this replica's number and its peers.
+    #[serde(default)]
+    pub cancel: crate::peers::CancelConfig,
     /// Seconds running statements get to finish after SIGTERM before they are cancelled and
     /// their clients get FATAL 57P01.
     #[serde(default = "default_shutdown_timeout")]
@@ -378,6 +381,7 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.gateway.forced_api_version()?;
         self.tls.validate().map_err(|e| ConfigError::Invalid(format!("tls: {e}")))?;
+        self.cancel.validate().map_err(ConfigError::Invalid)?;
         if self.users.is_empty() && !self.listen.ip().is_loopback() {
             return Err(ConfigError::TrustOnNonLoopback(self.listen));
         }
@@ -522,7 +526,7 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 10] = [
+    const KEYS: [&str; 11] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_LOG_FORMAT",
@@ -533,6 +537,7 @@ fn config_environment() -> config::Map<String, String> {
         "FLINKWIRE_TLS__",
         "FLINKWIRE_AUDIT__",
         "FLINKWIRE_ADMIN__",
+        "FLINKWIRE_CANCEL__",
     ];
     std::env::vars()
         .filter(|(k, _)| KEYS.iter().any(|key| k == key.trim_end_matches('_') || k.starts_with(key)))

@@ -27,10 +27,13 @@
 //! - [`policy`]: roles, the statement classifier and the policy gate every statement passes.
 //! - [`audit`]: the JSON-lines audit log of connections and statements.
 //! - [`admin`]: the admin HTTP listener: probes and Prometheus metrics.
+//! - [`activity`]: what each connection is doing (`pg_stat_activity`, cancel keys).
+//! - [`peers`]: forwarding CancelRequests to the replica that owns the key.
 //!
 //! The pure translations (REST types, type mapping, value encoding, SQLSTATEs, parameter
 //! inlining) live in the `flinkwire-protocol` crate.
 
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -41,6 +44,7 @@ pub mod config;
 pub mod dialect;
 pub mod frontend;
 pub mod local;
+pub mod peers;
 pub mod policy;
 pub mod results;
 pub mod router;

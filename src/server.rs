@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use pgwire::api::RandomPidSecretKeyGenerator;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -16,10 +15,11 @@ use crate::frontend::{Connection, ConnectionHandlers};
 pub struct ServerContext {
     pub config: Config,
     pub gateway: GatewayClient,
-    /// Process ids and cancel keys for BackendKeyData, unique per server.
-    pub pid_keys: RandomPidSecretKeyGenerator,
-    /// Connections by cancel key, for CancelRequest (`frontend/cancel.rs`).
-    pub cancels: Arc<crate::frontend::cancel::CancelRegistry>,
+    /// What every logged-in connection is doing, by process id (`pg_stat_activity`, cancel
+    /// keys, `pg_terminate_backend`).
+    pub activity: Arc<crate::activity::Activity>,
+    /// CancelRequests: to the connection here, or forwarded to the replica holding the key.
+    pub cancels: Arc<crate::peers::CancelRouter>,
     /// The configured clusters, their session pools and metadata snapshots.
     pub clusters: Arc<crate::cluster::Clusters>,
     /// The listener's TLS certificate (reloaded by [`ServerContext::reload`]).
@@ -54,19 +54,30 @@ impl ServerContext {
             config.limits.max_connections_per_user,
         );
         let security = crate::policy::Security::new(&config)?;
+        let activity = Arc::new(crate::activity::Activity::new(config.cancel.replica()));
+        let metrics = Arc::new(crate::admin::Metrics::new());
+        for cluster in clusters.all() {
+            cluster
+                .gateway
+                .observe_with(metrics.gateway_observer(&cluster.name));
+        }
+        let cancels = Arc::new(crate::peers::CancelRouter::new(
+            activity.clone(),
+            &config.cancel,
+        ));
         Ok(Self {
             security,
             config,
             gateway,
-            pid_keys: RandomPidSecretKeyGenerator::default(),
-            cancels: Arc::default(),
+            activity,
+            cancels,
             clusters,
             tls,
             accounts,
             auth_failures: Default::default(),
             admission,
             shutdown: Default::default(),
-            metrics: Arc::default(),
+            metrics,
         })
     }
 
@@ -133,7 +144,7 @@ pub async fn serve(
     ctx: Arc<ServerContext>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<(), ServerError> {
-    info!(listen = %listener.local_addr()?, gateway = %ctx.config.gateway.url, "flinkwire is ready");
+    info!(listen = %listener.local_addr()?, gateway = %ctx.config.gateway.url, replica = ctx.activity.replica(), "flinkwire is ready");
     // Health checks, pool refills and snapshot loads; stopped when `serve` returns.
     let supervisors = ctx.clusters.start();
     // The admin listener outlives the drain (orchestrators must see /readyz fail); it is
@@ -236,7 +247,9 @@ async fn serve_connection(ctx: Arc<ServerContext>, socket: tokio::net::TcpStream
     };
     let acceptor = tls.map(|t| t.acceptor.clone());
     let shutdown = connection.shutdown().clone();
-    if let Err(err) = crate::frontend::socket::serve_socket(socket, acceptor, handlers, &limits, on_leaving, on_secured, &shutdown).await {
+    let bytes_sent = connection.metrics().bytes_sent().clone();
+    let served = crate::frontend::socket::serve_socket(socket, acceptor, handlers, &limits, on_leaving, on_secured, &shutdown, bytes_sent).await;
+    if let Err(err) = served {
         tracing::debug!(cause = %err, "connection ended with an error");
     }
     // pgwire has dropped its handlers, so this is the last reference: close the gateway session.

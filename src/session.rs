@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::admin::metrics::{QueryKind, QueryOutcome};
 use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
-use crate::results::{Outcome, ResultError, RowSet, RuntimeMode};
+use crate::results::{Ending, Outcome, ResultError, RowSet, RuntimeMode};
 use crate::router::StatementKind;
 
 /// Why a client session could not be opened.
@@ -82,6 +82,9 @@ pub struct ClientSession {
     last_decision: std::sync::Mutex<Option<Decision>>,
     /// This connection's id in the audit log.
     connection_id: u64,
+    /// Its process id (`pg_backend_pid()`), once the connection registered in the server's
+    /// activity.
+    backend_pid: std::sync::OnceLock<i32>,
 }
 
 /// The policy's decision on one statement (for the audit log).
@@ -133,6 +136,8 @@ pub struct ConnectRequest {
     pub auth_method: Option<String>,
     /// The server's Prometheus metrics (statements counted in [`ClientSession::run`]).
     pub metrics: Arc<crate::admin::Metrics>,
+    /// The server's connections, for `pg_stat_activity` and the signal functions.
+    pub activity: Arc<crate::activity::Activity>,
 }
 
 impl ConnectRequest {
@@ -247,6 +252,7 @@ impl ClientSession {
             access,
             last_decision: Default::default(),
             connection_id,
+            backend_pid: Default::default(),
         };
         if session.gateway_decides_startup() {
             session.open_gateway().await?;
@@ -262,6 +268,28 @@ impl ClientSession {
     /// This connection's id in the audit log.
     pub fn connection_id(&self) -> u64 {
         self.connection_id
+    }
+
+    /// Records the connection's process id once it is registered in the server's activity.
+    pub fn set_backend_pid(&self, pid: i32) {
+        let _ = self.backend_pid.set(pid);
+    }
+
+    /// Who this session is to `pg_stat_activity` and the signal functions.
+    pub fn live_view(&self) -> crate::catalog::pg::LiveView {
+        crate::catalog::pg::LiveView {
+            activity: self.request.activity.clone(),
+            viewer: crate::catalog::pg::Viewer {
+                user: self.request.user.clone(),
+                pid: self.backend_pid(),
+                admin: self.access.role().is_some_and(|r| r.config.admin),
+            },
+        }
+    }
+
+    /// The connection's process id (0 before it is registered).
+    pub fn backend_pid(&self) -> i32 {
+        self.backend_pid.get().copied().unwrap_or(0)
     }
 
     /// The current Flink catalog as far as flinkwire knows it.
@@ -567,13 +595,29 @@ impl ClientSession {
             metrics.statement(metric_kind, QueryOutcome::Denied, started.elapsed());
         })?;
         let mut outcome = self.run_admitted(sql, kind, catalog_route).await;
-        let metric_outcome = match &outcome {
-            Ok(_) => QueryOutcome::Ok,
-            Err(ResultError::Cancelled) => QueryOutcome::Cancelled,
-            Err(ResultError::Timeout) => QueryOutcome::Timeout,
-            Err(_) => QueryOutcome::Error,
-        };
-        metrics.statement(metric_kind, metric_outcome, started.elapsed());
+        metrics.statement_ready(metric_kind, started.elapsed());
+        match &mut outcome {
+            Ok(Outcome::Rows(rows)) => {
+                // The first page is in hand (or the result is known to be empty); the statement
+                // is counted when its rows end, so a stream cancelled or failing midway counts
+                // as such.
+                metrics.first_row(metric_kind, started.elapsed());
+                let metrics = metrics.clone();
+                rows.watch_end(Box::new(move |ending| {
+                    let outcome = match ending {
+                        Ending::Complete | Ending::Closed => QueryOutcome::Ok,
+                        Ending::Cancelled => QueryOutcome::Cancelled,
+                        Ending::Timeout => QueryOutcome::Timeout,
+                        Ending::Failed => QueryOutcome::Error,
+                    };
+                    metrics.statement_ended(metric_kind, outcome);
+                }));
+            }
+            Ok(_) => metrics.statement_ended(metric_kind, QueryOutcome::Ok),
+            Err(ResultError::Cancelled) => metrics.statement_ended(metric_kind, QueryOutcome::Cancelled),
+            Err(ResultError::Timeout) => metrics.statement_ended(metric_kind, QueryOutcome::Timeout),
+            Err(_) => metrics.statement_ended(metric_kind, QueryOutcome::Error),
+        }
         if let Ok(outcome) = &mut outcome {
             self.after_statement(sql, outcome);
             if let (Outcome::Rows(rows), Some(permit)) = (outcome, permit) {

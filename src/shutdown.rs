@@ -13,6 +13,15 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
+    /// The shutdown of one connection: it follows the server's, and terminating it
+    /// (`pg_terminate_backend`) ends that connection alone.
+    pub fn child(&self) -> Self {
+        Self {
+            draining: self.draining.child_token(),
+            terminating: self.terminating.child_token(),
+        }
+    }
+
     /// Starts draining.
     pub fn drain(&self) {
         self.draining.cancel();

@@ -44,6 +44,21 @@ struct SessionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GatewayRequestLabels {
+    cluster: String,
+    /// Method and path template (`GET /sessions/{}/operations/{}/result/{}`).
+    endpoint: String,
+    /// The HTTP status, or `error` when no answer came.
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GatewayEndpointLabels {
+    cluster: String,
+    endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SnapshotLabels {
     cluster: String,
     environment: String,
@@ -68,6 +83,50 @@ pub enum QueryKind {
     Local,
 }
 
+impl QueryKind {
+    fn label(self) -> &'static str {
+        match self {
+            QueryKind::Flink => "flink",
+            QueryKind::Catalog => "catalog",
+            QueryKind::Local => "local",
+        }
+    }
+}
+
+/// Counts one cluster's gateway requests.
+struct GatewayRequests {
+    cluster: String,
+    requests: Family<GatewayRequestLabels, Counter>,
+    durations: Family<GatewayEndpointLabels, Histogram>,
+}
+
+impl std::fmt::Debug for GatewayRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayRequests")
+            .field("cluster", &self.cluster)
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::backend::RequestObserver for GatewayRequests {
+    fn observe(&self, endpoint: &str, status: Option<u16>, elapsed: std::time::Duration) {
+        let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
+        let labels = GatewayRequestLabels {
+            cluster: self.cluster.clone(),
+            endpoint: endpoint.to_owned(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        let labels = GatewayEndpointLabels {
+            cluster: self.cluster.clone(),
+            endpoint: endpoint.to_owned(),
+        };
+        self.durations
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+}
+
 /// How a statement ended, for `flinkwire_queries_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryOutcome {
@@ -85,10 +144,20 @@ pub struct Metrics {
     connections: Family<OutcomeLabels, Counter>,
     queries: Family<QueryLabels, Counter>,
     query_duration: Family<KindLabels, Histogram>,
+    first_row: Family<KindLabels, Histogram>,
+    rows_sent: Counter,
+    bytes_sent: Counter,
+    gateway_requests: Family<GatewayRequestLabels, Counter>,
+    gateway_request_duration: Family<GatewayEndpointLabels, Histogram>,
     gateway_sessions: Family<SessionLabels, Gauge>,
     snapshot_age: Family<SnapshotLabels, Gauge<f64, AtomicU64>>,
     /// Serialises scrapes: gauges are refreshed and then encoded as one step.
     scrape: Mutex<()>,
+}
+
+/// Buckets of every latency histogram: 1 ms × 4ⁿ, up to ~4.4 min.
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 4.0, 10))
 }
 
 impl std::fmt::Debug for Metrics {
@@ -109,9 +178,13 @@ impl Metrics {
         let client_connections = Family::<ClusterLabels, Gauge>::default();
         let connections = Family::<OutcomeLabels, Counter>::default();
         let queries = Family::<QueryLabels, Counter>::default();
-        let query_duration = Family::<KindLabels, Histogram>::new_with_constructor(
-            (|| Histogram::new(exponential_buckets(0.001, 4.0, 10))) as fn() -> Histogram,
-        );
+        let query_duration = Family::<KindLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let first_row = Family::<KindLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let rows_sent = Counter::default();
+        let bytes_sent = Counter::default();
+        let gateway_requests = Family::<GatewayRequestLabels, Counter>::default();
+        let gateway_request_duration =
+            Family::<GatewayEndpointLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let gateway_sessions = Family::<SessionLabels, Gauge>::default();
         let snapshot_age = Family::<SnapshotLabels, Gauge<f64, AtomicU64>>::default();
         // Counters get their `_total` suffix from the encoder.
@@ -119,6 +192,11 @@ impl Metrics {
         registry.register("flinkwire_connections", "Client logins by outcome", connections.clone());
         registry.register("flinkwire_queries", "Statements by engine and outcome", queries.clone());
         registry.register("flinkwire_query_duration_seconds", "Statement run time until its result starts, by engine", query_duration.clone());
+        registry.register("flinkwire_first_row_seconds", "Time from a statement's start to its first row, by engine", first_row.clone());
+        registry.register("flinkwire_rows_sent", "Result rows sent to clients", rows_sent.clone());
+        registry.register("flinkwire_bytes_sent", "Bytes written to client connections", bytes_sent.clone());
+        registry.register("flinkwire_gateway_requests", "SQL Gateway REST requests by cluster, endpoint and status", gateway_requests.clone());
+        registry.register("flinkwire_gateway_request_duration_seconds", "SQL Gateway REST request time by cluster and endpoint", gateway_request_duration.clone());
         registry.register("flinkwire_gateway_sessions", "SQL Gateway sessions by cluster and state", gateway_sessions.clone());
         registry.register("flinkwire_snapshot_age_seconds", "Age of the metadata snapshot per cluster and environment", snapshot_age.clone());
         for outcome in ["ok", "auth_failed", "refused"] {
@@ -130,6 +208,11 @@ impl Metrics {
             connections,
             queries,
             query_duration,
+            first_row,
+            rows_sent,
+            bytes_sent,
+            gateway_requests,
+            gateway_request_duration,
             gateway_sessions,
             snapshot_age,
             scrape: Mutex::new(()),
@@ -148,11 +231,19 @@ impl Metrics {
 
     /// A statement passed the gate and ended (its result may still be streaming).
     pub fn statement(&self, kind: QueryKind, outcome: QueryOutcome, elapsed: std::time::Duration) {
-        let kind = match kind {
-            QueryKind::Flink => "flink",
-            QueryKind::Catalog => "catalog",
-            QueryKind::Local => "local",
-        };
+        self.statement_ready(kind, elapsed);
+        self.statement_ended(kind, outcome);
+    }
+
+    /// A statement's outcome or result is ready, `elapsed` after it started.
+    pub fn statement_ready(&self, kind: QueryKind, elapsed: std::time::Duration) {
+        self.query_duration.get_or_create(&KindLabels { kind: kind.label() }).observe(elapsed.as_secs_f64());
+    }
+
+    /// A statement ended: at once for a command, when its last row was sent (or it was cut) for
+    /// a query.
+    pub fn statement_ended(&self, kind: QueryKind, outcome: QueryOutcome) {
+        let kind = kind.label();
         let outcome = match outcome {
             QueryOutcome::Ok => "ok",
             QueryOutcome::Error => "error",
@@ -161,7 +252,35 @@ impl Metrics {
             QueryOutcome::Denied => "denied",
         };
         self.queries.get_or_create(&QueryLabels { kind, outcome }).inc();
-        self.query_duration.get_or_create(&KindLabels { kind }).observe(elapsed.as_secs_f64());
+    }
+
+    /// A statement's first row is ready to be sent, `elapsed` after it started.
+    pub fn first_row(&self, kind: QueryKind, elapsed: std::time::Duration) {
+        self.first_row
+            .get_or_create(&KindLabels { kind: kind.label() })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// A statement sent `rows` result rows.
+    pub fn rows_sent(&self, rows: u64) {
+        self.rows_sent.inc_by(rows);
+    }
+
+    /// The counter of bytes written to clients (the socket layer adds to it directly).
+    pub fn bytes_sent(&self) -> &Counter {
+        &self.bytes_sent
+    }
+
+    /// The observer of one cluster's gateway requests.
+    pub fn gateway_observer(
+        &self,
+        cluster: &str,
+    ) -> std::sync::Arc<dyn crate::backend::RequestObserver> {
+        std::sync::Arc::new(GatewayRequests {
+            cluster: cluster.to_owned(),
+            requests: self.gateway_requests.clone(),
+            durations: self.gateway_request_duration.clone(),
+        })
     }
 
     /// The text exposition, with the gauges read from `ctx` now.
@@ -175,21 +294,50 @@ impl Metrics {
     }
 
     fn refresh(&self, ctx: &ServerContext) {
-        // Connections are counted at admission, before routing: per cluster is not known there.
+        // Logged-in connections by the cluster they were routed to; those still logging in (or
+        // refused, on their way out) under `none`, so the sum is every open connection.
         self.client_connections.clear();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let backends = ctx.activity.backends();
+        for cluster in ctx.clusters.all() {
+            let _ = self.client_connections.get_or_create(&ClusterLabels {
+                cluster: cluster.name.clone(),
+            });
+        }
+        for backend in &backends {
+            let cluster = backend
+                .info
+                .cluster
+                .clone()
+                .unwrap_or_else(|| "none".into());
+            self.client_connections
+                .get_or_create(&ClusterLabels { cluster })
+                .inc();
+        }
         self.client_connections
-            .get_or_create(&ClusterLabels { cluster: "all".into() })
-            .set(i64::try_from(ctx.admission.open()).unwrap_or(i64::MAX));
+            .get_or_create(&ClusterLabels { cluster: "none".into() })
+            .inc_by(count(ctx.admission.open().saturating_sub(backends.len())));
         self.gateway_sessions.clear();
         self.snapshot_age.clear();
         for cluster in ctx.clusters.all() {
-            let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+            let (pooled, active) = (cluster.pooled_sessions(), cluster.active_sessions());
+            // Open on the gateway but neither pooled nor in use: being closed (or retried).
+            let closing = cluster
+                .gateway
+                .open_sessions()
+                .saturating_sub(pooled + active);
+            self.gateway_sessions
+                .get_or_create(&SessionLabels {
+                    cluster: cluster.name.clone(),
+                    state: "closing",
+                })
+                .set(count(closing));
             self.gateway_sessions
                 .get_or_create(&SessionLabels { cluster: cluster.name.clone(), state: "pooled" })
-                .set(count(cluster.pooled_sessions()));
+                .set(count(pooled));
             self.gateway_sessions
                 .get_or_create(&SessionLabels { cluster: cluster.name.clone(), state: "active" })
-                .set(count(cluster.active_sessions()));
+                .set(count(active));
             for (environment, slot) in &cluster.slots {
                 if let Some(loaded) = slot.snapshot_loaded_at() {
                     let labels = SnapshotLabels {

@@ -30,6 +30,40 @@ struct Inner {
     forced_version: Option<ApiVersion>,
     /// Sessions opened on this gateway and not (yet) closed.
     open_sessions: AtomicUsize,
+    /// Told about every request (the server's metrics); set once after construction.
+    observer: std::sync::OnceLock<std::sync::Arc<dyn RequestObserver>>,
+}
+
+/// Hears about every request a [`GatewayClient`] makes (`flinkwire_gateway_requests_total`).
+pub trait RequestObserver: Send + Sync + std::fmt::Debug {
+    /// `endpoint` is the method and path template (`GET /sessions/{}/operations/{}/result/{}`);
+    /// `status` the HTTP status, `None` when no answer came (connect error, timeout).
+    fn observe(&self, endpoint: &str, status: Option<u16>, elapsed: Duration);
+}
+
+/// `method path` with the version prefix, the query string and every id or token replaced by
+/// `{}`: a bounded set of values, for metric labels.
+pub fn endpoint_template(method: &Method, path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
+    // `/v4/…`: the negotiated version is not part of the endpoint.
+    if segments.peek().is_some_and(|s| {
+        s.len() >= 2 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit())
+    }) {
+        segments.next();
+    }
+    let mut out = format!("{method} ");
+    for segment in segments {
+        let is_word = segment
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_');
+        out.push('/');
+        out.push_str(if is_word { segment } else { "{}" });
+    }
+    if out.ends_with(' ') {
+        out.push('/');
+    }
+    out
 }
 
 /// The largest answer read from a gateway: far above any result page (the gateway pages results
@@ -62,8 +96,14 @@ impl GatewayClient {
                 version: OnceCell::new(),
                 forced_version,
                 open_sessions: AtomicUsize::new(0),
+                observer: Default::default(),
             }),
         })
+    }
+
+    /// Reports every request from now on to `observer` (only the first call takes effect).
+    pub fn observe_with(&self, observer: std::sync::Arc<dyn RequestObserver>) {
+        let _ = self.inner.observer.set(observer);
     }
 
     /// Sessions this client opened that the gateway may still hold: not closed yet, or whose
@@ -148,12 +188,21 @@ impl GatewayClient {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| BackendError::from_reqwest(&self.inner.base_url, e))?;
-        let status = resp.status();
-        let bytes = self.read_body(resp, &method, path).await?;
+        let started = std::time::Instant::now();
+        let sent = req.send().await;
+        let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+        let body = match sent {
+            Ok(resp) => self.read_body(resp, &method, path).await,
+            Err(e) => Err(BackendError::from_reqwest(&self.inner.base_url, e)),
+        };
+        if let Some(observer) = self.inner.observer.get() {
+            observer.observe(&endpoint_template(&method, path), status, started.elapsed());
+        }
+        let bytes = body?;
+        // An answer came (`body` is its), so there is a status.
+        let status = status
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status != StatusCode::OK {
             let text = String::from_utf8_lossy(&bytes);
             // The whole body (with the Java stack trace) goes to the log, never to the client.
@@ -166,5 +215,32 @@ impl GatewayClient {
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_templates_without_ids() {
+        let fetch = "/v4/sessions/5a1f0f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/operations/9b8a7c6d-1234-4e5f-8a9b-0c1d2e3f4a5b/result/17?rowFormat=JSON";
+        assert_eq!(
+            endpoint_template(&Method::GET, fetch),
+            "GET /sessions/{}/operations/{}/result/{}"
+        );
+        assert_eq!(
+            endpoint_template(&Method::POST, "/v2/sessions"),
+            "POST /sessions"
+        );
+        assert_eq!(
+            endpoint_template(&Method::GET, "/api_versions"),
+            "GET /api_versions"
+        );
+        assert_eq!(
+            endpoint_template(&Method::DELETE, "/v4/sessions/x1/operations/y2/close"),
+            "DELETE /sessions/{}/operations/{}/close"
+        );
+        assert_eq!(endpoint_template(&Method::GET, "/"), "GET /");
     }
 }

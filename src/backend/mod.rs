@@ -14,7 +14,7 @@ mod error;
 mod operation;
 mod session;
 
-pub use client::GatewayClient;
+pub use client::{endpoint_template, GatewayClient, RequestObserver};
 pub use error::BackendError;
 pub use operation::{Operation, Page};
 pub use session::GatewaySession;

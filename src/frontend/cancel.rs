@@ -8,16 +8,13 @@
 //! gateway operation (cancelling the Flink job), and the client gets 57014. A cancel that
 //! arrives between statements does nothing, as in PostgreSQL.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::Bytes;
-use pgwire::api::cancel::CancelHandler;
-use pgwire::messages::cancel::CancelRequest;
-use pgwire::messages::startup::SecretKey;
 use futures::{Sink, SinkExt};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::api::cancel::CancelHandler;
+use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::response::NoticeResponse;
 use pgwire::messages::PgWireBackendMessage;
 use std::fmt::Debug;
@@ -28,69 +25,16 @@ use super::Connection;
 use crate::results::{Outcome, ResultError};
 use crate::router::StatementKind;
 
-/// The cancel state of one connection.
-#[derive(Debug, Default)]
-pub struct QueryCanceller {
-    current: Mutex<CancellationToken>,
-}
-
-impl QueryCanceller {
-    /// A fresh token for the statement about to run.
-    pub fn begin(&self) -> CancellationToken {
-        let token = CancellationToken::new();
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
-        token
-    }
-
-    /// Cancels the statement running now, if any.
-    pub fn cancel(&self) {
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).cancel();
-    }
-}
-
-/// The server's `(pid, secret key) → connection` map, and pgwire's cancel handler.
-#[derive(Debug, Default)]
-pub struct CancelRegistry {
-    connections: Mutex<HashMap<(i32, Bytes), Weak<QueryCanceller>>>,
-}
-
-impl CancelRegistry {
-    /// Registers a connection under the key data it sent the client in BackendKeyData.
-    pub fn register(&self, pid: i32, secret: &SecretKey, canceller: &Arc<QueryCanceller>) {
-        let mut map = self.connections.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, c| c.strong_count() > 0); // connections that ended
-        map.insert((pid, secret.to_bytes()), Arc::downgrade(canceller));
-    }
-
-    /// Cancels the running statement of the connection with this key data; unknown keys are
-    /// ignored (PostgreSQL answers nothing either way).
-    pub fn cancel(&self, pid: i32, secret: &SecretKey) -> bool {
-        let canceller = {
-            let map = self.connections.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&(pid, secret.to_bytes())).and_then(Weak::upgrade)
-        };
-        match canceller {
-            Some(c) => {
-                tracing::info!(pid, "cancel request");
-                c.cancel();
-                true
-            }
-            None => {
-                tracing::debug!(pid, "cancel request for an unknown connection");
-                false
-            }
-        }
-    }
-}
+pub use crate::activity::QueryCanceller;
 
 /// pgwire calls this for a CancelRequest on its own short connection.
 #[derive(Debug)]
-pub struct CancelHandlerImpl(pub Arc<CancelRegistry>);
+pub struct CancelHandlerImpl(pub Arc<crate::peers::CancelRouter>);
 
 #[async_trait]
 impl CancelHandler for CancelHandlerImpl {
     async fn on_cancel_request(&self, request: CancelRequest) {
-        self.0.cancel(request.pid, &request.secret_key);
+        self.0.handle(request.pid, &request.secret_key);
     }
 }
 
@@ -130,6 +74,9 @@ impl Connection {
         token: CancellationToken,
     ) -> PgWireResult<Outcome> {
         let session = self.session()?;
+        if let Some(backend) = self.backend() {
+            backend.submitting();
+        }
         let started = tokio::select! {
             biased;
             _ = token.cancelled() => return Err(ResultError::Cancelled.into()),
@@ -141,6 +88,9 @@ impl Connection {
         match started {
             Outcome::Done => Ok(Outcome::Done),
             Outcome::Rows(mut rows) => {
+                if let Some(backend) = self.backend().cloned() {
+                    rows.watch_job(Box::new(move |job| backend.job(job)));
+                }
                 // Result modes are about query results; SHOW/EXPLAIN/DESCRIBE and job ids stay
                 // plain.
                 let word = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
@@ -152,25 +102,5 @@ impl Connection {
                 Ok(Outcome::Rows(rows))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cancels_only_the_running_statement() {
-        let registry = CancelRegistry::default();
-        let conn = Arc::new(QueryCanceller::default());
-        registry.register(7, &SecretKey::I32(42), &conn);
-        let first = conn.begin();
-        assert!(!registry.cancel(7, &SecretKey::I32(41)));
-        assert!(registry.cancel(7, &SecretKey::Bytes(Bytes::copy_from_slice(&42i32.to_be_bytes()))));
-        assert!(first.is_cancelled());
-        let second = conn.begin();
-        assert!(!second.is_cancelled());
-        drop(conn);
-        assert!(!registry.cancel(7, &SecretKey::I32(42)));
     }
 }

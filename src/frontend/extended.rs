@@ -364,6 +364,7 @@ impl ExtendedQueryHandler for Connection {
         };
         client.set_state(PgWireConnectionState::QueryInProgress);
         let started = self.begin_audit();
+        self.report_active(&portal.statement.statement.sql);
         let result = self.execute_portal(client, &portal, message.max_rows.max(0) as usize).await;
         self.audit(&portal.statement.statement.sql, parameter_types(&portal), started, result.as_ref());
         client.set_state(PgWireConnectionState::ReadyForQuery);
@@ -381,6 +382,7 @@ impl ExtendedQueryHandler for Connection {
         client.portal_store().rm_portal(DEFAULT_NAME);
         drop(self.take_portal(DEFAULT_NAME));
         let status = client.transaction_status();
+        self.report_idle(status);
         client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
         client.flush().await?;
         Ok(())

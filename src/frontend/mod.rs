@@ -56,6 +56,10 @@ pub struct Connection {
     tls_end_point: Option<Vec<u8>>,
     /// The client's verified certificate, if it sent one (`auth = "cert"`).
     client_certificate: std::sync::OnceLock<rustls::pki_types::CertificateDer<'static>>,
+    /// The connection's own shutdown: the server's, or `pg_terminate_backend` of this one.
+    shutdown: crate::shutdown::Shutdown,
+    /// Its entry in `pg_stat_activity` (and its cancel key), once logged in.
+    backend: std::sync::OnceLock<crate::activity::Registration>,
 }
 
 impl Connection {
@@ -69,6 +73,8 @@ impl Connection {
             user_slot: Default::default(),
             tls_end_point,
             client_certificate: Default::default(),
+            shutdown: ctx.shutdown.child(),
+            backend: Default::default(),
             ctx,
             session: OnceCell::new(),
             portals: Mutex::new(HashMap::new()),
@@ -90,9 +96,21 @@ impl Connection {
         let _ = self.client_certificate.set(certificate);
     }
 
-    /// The server's shutdown state.
+    /// The connection's shutdown state: the server's, and its own termination.
     pub fn shutdown(&self) -> &crate::shutdown::Shutdown {
-        &self.ctx.shutdown
+        &self.shutdown
+    }
+
+    /// The connection's `pg_stat_activity` entry, once logged in.
+    fn backend(&self) -> Option<&std::sync::Arc<crate::activity::Backend>> {
+        self.backend
+            .get()
+            .map(crate::activity::Registration::backend)
+    }
+
+    /// The server's metrics.
+    pub fn metrics(&self) -> &crate::admin::Metrics {
+        &self.ctx.metrics
     }
 
     /// The per-connection input limits.
@@ -145,11 +163,38 @@ impl Connection {
     fn audit(&self, text: &str, parameters: Vec<crate::audit::ParameterType>, started: std::time::Instant, result: Result<&Completed, &pgwire::error::PgWireError>) {
         let Some(session) = self.session.get() else { return };
         let (sqlstate, rows, job_id) = match result {
-            Ok(done) => (None, done.rows, done.job_id.clone()),
+            Ok(done) => {
+                self.ctx.metrics.rows_sent(done.rows);
+                (None, done.rows, done.job_id.clone())
+            }
             Err(pgwire::error::PgWireError::UserError(info)) => (Some(info.code.clone()), 0, None),
             Err(_) => (Some("XX000".to_owned()), 0, None),
         };
         session.audit_statement(crate::session::StatementDone { text, parameters, started, sqlstate, rows, job_id });
+    }
+
+    /// `pg_stat_activity`: a statement starts.
+    fn report_active(&self, sql: &str) {
+        if let Some(backend) = self.backend() {
+            let application_name = self
+                .session
+                .get()
+                .and_then(|s| s.settings().get("application_name"));
+            backend.begin(sql, application_name);
+        }
+    }
+
+    /// `pg_stat_activity`: the connection waits for the client (ReadyForQuery).
+    fn report_idle(&self, status: pgwire::messages::response::TransactionStatus) {
+        use crate::activity::State;
+        use pgwire::messages::response::TransactionStatus;
+        if let Some(backend) = self.backend() {
+            backend.idle(match status {
+                TransactionStatus::Idle => State::Idle,
+                TransactionStatus::Transaction => State::IdleInTransaction,
+                TransactionStatus::Error => State::IdleInTransactionAborted,
+            });
+        }
     }
 
     /// A statement starts: the policy's decision on an earlier one no longer applies.

@@ -41,6 +41,7 @@ impl SimpleQueryHandler for Connection {
         }
         for sql in statements {
             let started = self.begin_audit();
+            self.report_active(sql);
             let result = self.run_simple(client, sql).await;
             self.audit(sql, vec![], started, result.as_ref());
             if let Err(err) = result {
@@ -54,6 +55,7 @@ impl SimpleQueryHandler for Connection {
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         let status = client.transaction_status();
+        self.report_idle(status);
         client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
         Ok(())
     }

@@ -49,6 +49,8 @@ struct TrackedStream {
     /// The client's end of the stream (or a read error), seen while writing.
     ahead_ended: bool,
     on_leaving: OnLeaving,
+    /// `flinkwire_bytes_sent_total`.
+    bytes_sent: prometheus_client::metrics::counter::Counter,
 }
 
 impl TrackedStream {
@@ -126,7 +128,9 @@ impl AsyncWrite for TrackedStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.read_ahead(cx);
-        Pin::new(&mut this.io).poll_write(cx, buf)
+        let written = ready!(Pin::new(&mut this.io).poll_write(cx, buf))?;
+        this.bytes_sent.inc_by(written as u64);
+        Poll::Ready(Ok(written))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -153,6 +157,7 @@ pub async fn serve_socket<H>(
     on_leaving: impl Fn() + Send + Sync + 'static,
     on_secured: impl FnOnce(&[rustls::pki_types::CertificateDer<'static>]),
     shutdown: &crate::shutdown::Shutdown,
+    bytes_sent: prometheus_client::metrics::counter::Counter,
 ) -> io::Result<()>
 where
     H: PgWireServerHandlers,
@@ -183,6 +188,7 @@ where
         ahead: bytes::BytesMut::new(),
         ahead_ended: false,
         on_leaving: on_leaving.clone(),
+        bytes_sent,
     };
     let keep = stream.observe(&read_buf);
     read_buf.truncate(keep);

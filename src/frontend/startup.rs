@@ -14,7 +14,6 @@ use pgwire::api::auth::{
 };
 use pgwire::api::{ClientInfo, PgWireConnectionState, METADATA_APPLICATION_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::api::PidSecretKeyGenerator;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tracing::info;
@@ -277,6 +276,7 @@ impl Connection {
             tls: client.is_secure(),
             auth_method: Some(method.name().to_owned()),
             metrics: self.ctx.metrics.clone(),
+            activity: self.ctx.activity.clone(),
         };
         let session = ClientSession::connect(&self.ctx.clusters, &request)
             .await
@@ -296,8 +296,30 @@ impl Connection {
         session.settings().apply_startup(client.metadata());
         let _ = self.session.set(session);
 
-        let (pid, secret) = self.ctx.pid_keys.generate(&*client);
-        self.ctx.cancels.register(pid, &secret, &self.canceller);
+        let info = crate::activity::BackendInfo {
+            user: user.clone(),
+            database: client.metadata().get("database").cloned(),
+            client: client.socket_addr(),
+            started: chrono::Utc::now(),
+            cluster: self
+                .session
+                .get()
+                .and_then(|s| s.cluster())
+                .map(|c| c.name.clone()),
+            role: self.session.get().and_then(|s| s.role_name()),
+        };
+        let long_key = client.protocol_version() != pgwire::messages::ProtocolVersion::PROTOCOL3_0;
+        let registration = self.ctx.activity.register(
+            info,
+            long_key,
+            self.canceller.clone(),
+            self.shutdown.clone(),
+        );
+        let (pid, secret) = registration.backend().key();
+        let _ = self.backend.set(registration);
+        if let Some(session) = self.session.get() {
+            session.set_backend_pid(pid);
+        }
         client.set_pid_and_secret_key(pid, secret);
         let flink_version = self.session.get().and_then(|s| s.cluster()).and_then(|c| c.flink_version());
         finish_authentication(client, &StartupParameters { base: server_parameters(client), flink_version }).await?;

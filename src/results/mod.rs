@@ -243,7 +243,30 @@ pub struct RowSet {
     /// Kept alive as long as the result is open: the role's concurrent-query permit
     /// (`crate::policy`), so a suspended portal or a cursor still counts.
     held: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// Told the Flink job id when a page first names it (or names another).
+    job_watcher: Option<JobWatcher>,
+    /// Told how the result ended; taken when it does.
+    end_watcher: Option<EndWatcher>,
 }
+
+/// Called with the Flink job id of a result once the gateway names it (`pg_stat_activity`).
+pub type JobWatcher = Box<dyn Fn(&str) + Send + Sync>;
+
+/// How a result ended, for whoever counts statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every row was sent (or `flinkwire.max_rows` cut it as asked).
+    Complete,
+    Cancelled,
+    Timeout,
+    /// An error while the rows streamed (the gateway, the job, a conversion).
+    Failed,
+    /// Dropped before its end: the portal or cursor closed, the client left.
+    Closed,
+}
+
+/// Called once with how a result ended.
+pub type EndWatcher = Box<dyn FnOnce(Ending) + Send + Sync>;
 
 impl std::fmt::Debug for RowSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -252,6 +275,12 @@ impl std::fmt::Debug for RowSet {
             .field("mode", &self.mode)
             .field("finished", &self.finished)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RowSet {
+    fn drop(&mut self) {
+        self.ended(Ending::Closed);
     }
 }
 
@@ -302,7 +331,30 @@ impl RowSet {
             cancel: None,
             local,
             held: None,
+            job_watcher: None,
+            end_watcher: None,
         })
+    }
+
+    /// Calls `watcher` with the job id now if it is known, and whenever a later page names one:
+    /// the gateway names a query's job on the page after its submission, often not the first.
+    pub fn watch_job(&mut self, watcher: JobWatcher) {
+        if let Some(job) = &self.job_id {
+            watcher(job);
+        }
+        self.job_watcher = Some(watcher);
+    }
+
+    /// Calls `watcher` once when the result ends, with how ([`Ending::Closed`] when it is
+    /// dropped first).
+    pub fn watch_end(&mut self, watcher: EndWatcher) {
+        self.end_watcher = Some(watcher);
+    }
+
+    fn ended(&mut self, ending: Ending) {
+        if let Some(watcher) = self.end_watcher.take() {
+            watcher(ending);
+        }
     }
 
     /// Keeps `value` alive until this result is dropped (see the `held` field).
@@ -407,6 +459,23 @@ impl RowSet {
         formats: &Format,
         poll_until: Option<Instant>,
     ) -> Result<Next, ResultError> {
+        let next = self.next_rows_or_wait(max, formats, poll_until).await;
+        match &next {
+            Ok(Next::End) => self.ended(Ending::Complete),
+            Ok(_) => {}
+            Err(ResultError::Cancelled) => self.ended(Ending::Cancelled),
+            Err(ResultError::Timeout) => self.ended(Ending::Timeout),
+            Err(_) => self.ended(Ending::Failed),
+        }
+        next
+    }
+
+    async fn next_rows_or_wait(
+        &mut self,
+        max: usize,
+        formats: &Format,
+        poll_until: Option<Instant>,
+    ) -> Result<Next, ResultError> {
         loop {
             if let Some(rows) = self.take_ready(max, formats)? {
                 return Ok(Next::Rows(rows));
@@ -458,8 +527,11 @@ impl RowSet {
                     return Err(err.into());
                 }
                 Some(Ok(page)) => {
-                    if page.job_id.is_some() {
+                    if page.job_id.is_some() && page.job_id != self.job_id {
                         self.job_id = page.job_id;
+                        if let (Some(watcher), Some(job)) = (&self.job_watcher, &self.job_id) {
+                            watcher(job);
+                        }
                     }
                     if page.end_of_stream {
                         self.pump = None;

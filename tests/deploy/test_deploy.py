@@ -56,7 +56,7 @@ DEMO_PASSWORDS = {"compose": ("demo", "demo"), "kubernetes": ("demo", "change-me
 def _rust_structs() -> dict[str, dict[str, str]]:
     """Every `pub struct` with named fields in src/config.rs and src/tls.rs: field (serde name) -> type."""
     structs: dict[str, dict[str, str]] = {}
-    for path in (ROOT / "src" / "config.rs", ROOT / "src" / "tls.rs"):
+    for path in (ROOT / "src" / "config.rs", ROOT / "src" / "tls.rs", ROOT / "src" / "peers.rs"):
         text = path.read_text()
         for m in re.finditer(r"pub struct (\w+)\s*\{(.*?)\n\}", text, re.S):
             name, body = m.group(1), m.group(2)
@@ -590,8 +590,12 @@ class Kubernetes(unittest.TestCase):
         config = check_flinkwire_toml(self, text, "deploy/kubernetes/flinkwire-config.yaml")
         check_demo_password(self, config, "kubernetes")
         ns = self.get("Kustomization", None)["namespace"]
-        self.assertIn(f'# peers_dns = "flinkwire-peers.{ns}.svc"', text)
-        self.assertIn("# [cancel]", text)
+        # CancelRequests that reach the wrong replica go to every pod of the headless Service,
+        # on the port the pods listen on.
+        port = int(config["listen"].rsplit(":", 1)[1])
+        self.assertEqual(config["cancel"]["peers_dns"], f"flinkwire-peers.{ns}.svc.cluster.local:{port}")
+        peers = self.get("Service", "flinkwire-peers")["spec"]["ports"]
+        self.assertIn(port, [p["port"] for p in peers])
         if not uses_pending_keys(config):
             run_check_config(self, text, "kubernetes")
 

@@ -13,6 +13,7 @@
 //! connection.
 
 pub(crate) mod functions;
+mod activity;
 mod array_literal;
 mod objects;
 mod oids;
@@ -35,6 +36,7 @@ use datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role}
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use flinkwire_protocol::rest::{ColumnInfo, RowData};
 
+pub use activity::{LiveView, SignalDenied, Viewer};
 pub use route::{route, CatalogRoute};
 
 use crate::catalog::snapshot::{MetadataSnapshot, TableKind};
@@ -52,6 +54,9 @@ pub enum CatalogError {
     /// An array literal PostgreSQL would refuse, or one the emulation cannot read exactly.
     #[error("{0}")]
     MalformedArray(String),
+    /// `pg_cancel_backend` / `pg_terminate_backend` of another user's connection.
+    #[error("{0}")]
+    Denied(activity::SignalDenied),
 }
 
 impl CatalogError {
@@ -66,6 +71,7 @@ impl CatalogError {
             Self::Query(_) => "XX000",
             Self::Mixed(_) => "0A000",
             Self::MalformedArray(_) => "22P02",
+            Self::Denied(_) => "42501",
         }
     }
 }
@@ -159,14 +165,25 @@ impl Emulation {
         Self::default()
     }
 
-    /// Runs one introspection statement against `snapshot`.
-    pub async fn query(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str) -> Result<Answer, CatalogError> {
+    /// Runs one introspection statement against `snapshot`; `live` is the server's connections
+    /// and the asking one, for `pg_stat_activity` and the signal functions (absent: an empty
+    /// `pg_stat_activity`).
+    pub async fn query(&self, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str, live: Option<&LiveView>) -> Result<Answer, CatalogError> {
         let shared = self.context(snapshot, facts).await?;
-        let key = (sql.to_owned(), facts.clone());
-        if let Some(answer) = shared.answers.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(answer.clone());
+        // Live answers change from one moment to the next; the pid matters only to the queries
+        // that ask for it, so the others are shared between connections.
+        let cacheable = !activity::is_live(sql);
+        let mut key_facts = facts.clone();
+        if !activity::reads_backend_pid(sql) {
+            key_facts.backend_pid = 0;
         }
-        let ctx = session_overlay(&shared, snapshot, facts);
+        let key = (sql.to_owned(), key_facts);
+        if cacheable {
+            if let Some(answer) = shared.answers.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+                return Ok(answer.clone());
+            }
+        }
+        let ctx = session_overlay(&shared, snapshot, facts, live);
         let original = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql)
             .ok()
             .filter(|s| s.len() == 1)
@@ -194,11 +211,13 @@ impl Emulation {
         for column in &mut answer.columns {
             column.name = crate::dialect::names::output_name(&column.name, &column_names);
         }
-        let mut answers = shared.answers.lock().unwrap_or_else(|p| p.into_inner());
-        if answers.len() >= MAX_CACHED_ANSWERS {
-            answers.clear();
+        if cacheable {
+            let mut answers = shared.answers.lock().unwrap_or_else(|p| p.into_inner());
+            if answers.len() >= MAX_CACHED_ANSWERS {
+                answers.clear();
+            }
+            answers.insert(key, answer.clone());
         }
-        answers.insert(key, answer.clone());
         Ok(answer)
     }
 
@@ -255,18 +274,30 @@ impl Emulation {
 
 /// A context for one query of one session: a copy of the shared state (its catalogs, tables and
 /// functions are shared, not copied) with the session's current schema and session functions.
-fn session_overlay(shared: &SharedContext, snapshot: &MetadataSnapshot, facts: &SessionFacts) -> SessionContext {
+fn session_overlay(shared: &SharedContext, snapshot: &MetadataSnapshot, facts: &SessionFacts, live: Option<&LiveView>) -> SessionContext {
     let mut state = shared.state.clone();
     let schema = if facts.database.is_empty() { snapshot.current_database.clone() } else { facts.database.clone() };
     state.config_mut().options_mut().catalog.default_schema = schema;
+    if let Some(live) = live {
+        state.config_mut().set_extension(Arc::new(live.clone()));
+    }
     let ctx = SessionContext::new_with_state(state);
     functions::register_session_functions(&ctx, facts);
+    if let Some(live) = live {
+        activity::register_functions(&ctx, live);
+    }
     ctx
 }
 
 fn query_error(e: datafusion::error::DataFusionError) -> CatalogError {
+    use datafusion::error::DataFusionError;
+    if let DataFusionError::External(inner) = e.find_root() {
+        if let Some(denied) = inner.downcast_ref::<activity::SignalDenied>() {
+            return CatalogError::Denied(denied.clone());
+        }
+    }
     match e {
-        datafusion::error::DataFusionError::SQL(e, _) => CatalogError::Syntax(e.to_string()),
+        DataFusionError::SQL(e, _) => CatalogError::Syntax(e.to_string()),
         other => CatalogError::Query(other.to_string()),
     }
 }

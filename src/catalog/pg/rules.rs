@@ -78,6 +78,27 @@ fn text_array_literal(expr: &mut Expr) -> Result<bool, String> {
     Ok(true)
 }
 
+/// An unqualified `pg_stat_activity` → `pg_catalog.pg_stat_activity`, as PostgreSQL's search
+/// path finds it (the crate qualifies only the relations it has itself).
+fn qualify_flinkwire_relation(factor: &mut sqlparser::ast::TableFactor) {
+    use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableFactor};
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
+        return;
+    };
+    if let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() {
+        if ident.value.eq_ignore_ascii_case("pg_stat_activity") {
+            let relation = ident.clone();
+            *name = ObjectName(vec![
+                ObjectNamePart::Identifier(Ident::new("pg_catalog")),
+                ObjectNamePart::Identifier(relation),
+            ]);
+        }
+    }
+}
+
 /// `x IN (<subscript loop>)` → `array_has((SELECT array_agg(item) FROM unnest(A) …), x)`:
 /// DataFusion runs `IN (subquery)` only in WHERE, and Grafana puts it in a CASE of the select
 /// list and ORDER BY.
@@ -105,6 +126,7 @@ impl VisitorMut for Rules {
 
     fn pre_visit_table_factor(&mut self, factor: &mut sqlparser::ast::TableFactor) -> ControlFlow<()> {
         unnest_column_alias(factor);
+        qualify_flinkwire_relation(factor);
         ControlFlow::Continue(())
     }
 

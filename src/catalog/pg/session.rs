@@ -56,7 +56,7 @@ impl ClientSession {
             catalog,
             database,
             settings: all,
-            backend_pid: 0,
+            backend_pid: self.backend_pid(),
         }
     }
 
@@ -64,7 +64,8 @@ impl ClientSession {
     pub async fn run_catalog(&self, sql: &str) -> Result<Outcome, ResultError> {
         let snapshot = self.snapshot().unwrap_or_else(|| Arc::new(MetadataSnapshot::empty("", None)));
         let facts = self.catalog_facts(&snapshot);
-        let answer = self.pg_catalog().query(&snapshot, &facts, sql).await.map_err(CatalogError::into_result_error)?;
+        let live = self.live_view();
+        let answer = self.pg_catalog().query(&snapshot, &facts, sql, Some(&live)).await.map_err(CatalogError::into_result_error)?;
         Ok(Outcome::Rows(RowSet::local(&answer.columns, answer.rows)?))
     }
 }

@@ -987,11 +987,16 @@ pub struct PgCatalog {
 #[async_trait::async_trait]
 impl SchemaProvider for PgCatalog {
     fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
+        let mut names = self.inner.table_names();
+        names.push("pg_stat_activity".to_owned());
+        names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let kind = match name.to_ascii_lowercase().as_str() {
+            "pg_stat_activity" => {
+                return Ok(Some(Arc::new(super::activity::StatActivity::default())))
+            }
             "pg_class" => Kind::PgClass,
             "pg_attribute" => Kind::PgAttribute,
             "pg_index" => Kind::PgIndex,
@@ -1023,7 +1028,7 @@ impl SchemaProvider for PgCatalog {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
+        name.eq_ignore_ascii_case("pg_stat_activity") || self.inner.table_exist(name)
     }
 }
 

@@ -21,6 +21,10 @@ fn logical_type(ty: &DataType) -> Value {
         DataType::Int64 | DataType::UInt32 | DataType::UInt64 => json!({"type": "BIGINT", "nullable": true}),
         DataType::Float16 | DataType::Float32 => json!({"type": "FLOAT", "nullable": true}),
         DataType::Float64 => json!({"type": "DOUBLE", "nullable": true}),
+        // `timestamptz` columns (pg_stat_activity's times).
+        DataType::Timestamp(_, Some(_)) => {
+            json!({"type": "TIMESTAMP_WITH_LOCAL_TIME_ZONE", "nullable": true, "precision": 6})
+        }
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
             json!({"type": "ARRAY", "nullable": true, "elementType": logical_type(f.data_type())})
         }
@@ -45,6 +49,20 @@ fn value(array: &ArrayRef, row: usize) -> Result<Value, String> {
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             let floats = cast(&array.slice(row, 1), &DataType::Float64).map_err(err)?;
             json!(floats.as_primitive::<datafusion::arrow::datatypes::Float64Type>().value(0))
+        }
+        DataType::Timestamp(_, Some(_)) => {
+            let micros = cast(
+                &array.slice(row, 1),
+                &DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None),
+            )
+            .map_err(err)?;
+            let micros = micros
+                .as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>()
+                .value(0);
+            let at = chrono::DateTime::from_timestamp_micros(micros)
+                .ok_or_else(|| format!("timestamp out of range: {micros} µs"))?;
+            // The gateway's form of a TIMESTAMP_LTZ instant.
+            Value::String(at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
         }
         DataType::List(_) => list(array.as_list::<i32>().value(row))?,
         DataType::LargeList(_) => list(array.as_list::<i64>().value(row))?,

@@ -123,7 +123,7 @@ async fn adbc_get_objects_lists_schemas_and_tables() {
     assert_eq!(run(&only_views).await, ["big_orders|view"]);
     // A literal PostgreSQL would refuse is refused, never matched some other way.
     let malformed = recorded(GET_OBJECTS_TABLES).replace(r#"'{"p", "f", "t", "m", "v", "r"}'"#, "'{{v},{r}}'");
-    let err = Emulation::new().query(&Arc::new(demo_snapshot()), &facts(), &malformed).await.unwrap_err();
+    let err = Emulation::new().query(&Arc::new(demo_snapshot()), &facts(), &malformed, None).await.unwrap_err();
     assert_eq!(err.sqlstate(), "22P02", "{err}");
 }
 

@@ -11,7 +11,7 @@ const TABLE_OID: &str = "99990002";
 
 /// Runs `sql` and returns, per row, the named columns as `a|b|c` (NULL as "NULL").
 pub(super) async fn named(emulation: &Emulation, snapshot: &Arc<MetadataSnapshot>, facts: &SessionFacts, sql: &str, names: &[&str]) -> Vec<String> {
-    let answer = emulation.query(snapshot, facts, sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+    let answer = emulation.query(snapshot, facts, sql, None).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
     let index: Vec<usize> = names
         .iter()
         .map(|n| {

@@ -2,6 +2,7 @@
 //! (recorded with `psql -E`), PgJDBC and SQLAlchemy here; one module per other client, each with
 //! its SQL under `recorded/` and where it came from.
 
+mod activity;
 mod adbc;
 mod dbeaver;
 mod grafana;
@@ -104,7 +105,7 @@ async fn run(sql: &str) -> Vec<String> {
 /// Rows as `a|b|c` strings, in a session that already ran other statements (the OIDs of
 /// pg_class stay the same within one).
 async fn run_in(emulation: &Emulation, snapshot: &Arc<MetadataSnapshot>, sql: &str) -> Vec<String> {
-    let answer = emulation.query(snapshot, &facts(), sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+    let answer = emulation.query(snapshot, &facts(), sql, None).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
     answer.rows.iter().map(|r| row_text(r.fields.iter())).collect()
 }
 
@@ -402,7 +403,7 @@ async fn regclass_resolves_like_postgres() {
         let facts = SessionFacts { database: database.into(), ..facts() };
         let (emulation, snapshot, sql) = (&emulation, &snapshot, sql.to_owned());
         async move {
-            let answer = emulation.query(snapshot, &facts, &sql).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
+            let answer = emulation.query(snapshot, &facts, &sql, None).await.unwrap_or_else(|e| panic!("{sql}\n→ {e}"));
             row_text(answer.rows[0].fields.iter())
         }
     };
@@ -418,18 +419,18 @@ async fn sessions_share_one_context_per_snapshot_with_their_own_schema() {
     let snapshot = Arc::new(demo_snapshot());
     let in_sales = SessionFacts { database: "sales".into(), ..facts() };
     for facts in [facts(), in_sales.clone(), facts(), in_sales.clone()] {
-        let answer = emulation.query(&snapshot, &facts, "SELECT current_schema()").await.unwrap();
+        let answer = emulation.query(&snapshot, &facts, "SELECT current_schema()", None).await.unwrap();
         assert_eq!(row_text(answer.rows[0].fields.iter()), facts.database);
     }
     assert_eq!(emulation.contexts(), 1, "one context for both sessions");
     // Another user (pg_roles differs) gets its own; a replaced snapshot's context goes once no
     // session holds the old snapshot.
     let bob = SessionFacts { user: "bob".into(), ..facts() };
-    emulation.query(&snapshot, &bob, "SELECT rolname FROM pg_catalog.pg_roles").await.unwrap();
+    emulation.query(&snapshot, &bob, "SELECT rolname FROM pg_catalog.pg_roles", None).await.unwrap();
     assert_eq!(emulation.contexts(), 2);
     let replaced = Arc::new(demo_snapshot());
     drop(snapshot);
-    emulation.query(&replaced, &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    emulation.query(&replaced, &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1", None).await.unwrap();
     assert_eq!(emulation.contexts(), 1, "the old snapshot's contexts were dropped");
 }
 
@@ -437,11 +438,11 @@ async fn sessions_share_one_context_per_snapshot_with_their_own_schema() {
 async fn a_dropped_context_is_freed() {
     let emulation = Emulation::new();
     let snapshot = Arc::new(demo_snapshot());
-    emulation.query(&snapshot, &facts(), "SELECT relname FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    emulation.query(&snapshot, &facts(), "SELECT relname FROM pg_catalog.pg_class LIMIT 1", None).await.unwrap();
     let catalogs = emulation.catalog_list_of_first_context().expect("a context");
     drop(snapshot);
     // Replacing the snapshot drops the old context; nothing may keep its catalogs alive.
-    emulation.query(&Arc::new(demo_snapshot()), &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1").await.unwrap();
+    emulation.query(&Arc::new(demo_snapshot()), &facts(), "SELECT 1 FROM pg_catalog.pg_class LIMIT 1", None).await.unwrap();
     assert!(catalogs.upgrade().is_none(), "the old context's catalog list is still alive (a reference cycle)");
 }
 
@@ -455,7 +456,7 @@ async fn the_engine_underneath_is_hidden() {
     assert_eq!(classes, Vec::<String>::new());
     for view in ["df_settings", "routines", "parameters"] {
         let err = Emulation::new()
-            .query(&Arc::new(demo_snapshot()), &facts(), &format!("SELECT * FROM information_schema.{view}"))
+            .query(&Arc::new(demo_snapshot()), &facts(), &format!("SELECT * FROM information_schema.{view}"), None)
             .await
             .expect_err("DataFusion's own view");
         assert_eq!(err.sqlstate(), "42P01", "{view}: {err}");

@@ -99,7 +99,7 @@ async fn every_context_gives_the_same_oids() {
     // A session whose current catalog was another one first (another context in between).
     let moved = Emulation::new();
     let elsewhere = SessionFacts { catalog: "other_catalog".into(), database: "db1".into(), ..facts() };
-    moved.query(&snapshot, &elsewhere, "SELECT oid FROM pg_catalog.pg_class").await.unwrap();
+    moved.query(&snapshot, &elsewhere, "SELECT oid FROM pg_catalog.pg_class", None).await.unwrap();
     assert_eq!(orders_oids(&moved, &snapshot).await, first);
     assert_eq!(class_oid(&moved, &snapshot, "customers").await, class_oid(&Emulation::new(), &reordered, "customers").await);
 }

@@ -85,7 +85,7 @@ async fn pgcli_casing_runs() {
 async fn regexp_split_to_table_is_a_set() {
     assert_eq!(run("SELECT regexp_split_to_table('hello big world', '\\s+') AS w").await, ["hello", "big", "world"]);
     let err = Emulation::new()
-        .query(&Arc::new(demo_snapshot()), &facts(), "SELECT regexp_split_to_table('a', '(a)\\1')")
+        .query(&Arc::new(demo_snapshot()), &facts(), "SELECT regexp_split_to_table('a', '(a)\\1')", None)
         .await
         .expect_err("a backreference");
     assert_eq!(err.sqlstate(), "2201B", "{err}");
