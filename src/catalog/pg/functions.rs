@@ -36,6 +36,8 @@ enum Answer {
     TypeOid,
     /// The same OID every time.
     Oid(i32),
+    /// An empty `int4[]`: no process ids (flinkwire's connections never wait for a lock).
+    NoPids,
 }
 
 /// The PostgreSQL type a type name means (`int4`, `integer`, `pg_catalog.text`, `character
@@ -185,6 +187,7 @@ impl ScalarUDFImpl for ClientFunction {
             Answer::Bool(_) => DataType::Boolean,
             Answer::TypeOid | Answer::Oid(_) => DataType::Int32,
             Answer::UnknownSize => DataType::Int64,
+            Answer::NoPids => DataType::List(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new_list_field(DataType::Int32, true))),
             _ => DataType::Utf8,
         })
     }
@@ -196,6 +199,7 @@ impl ScalarUDFImpl for ClientFunction {
             Answer::TypeOid => per_row(&args, |v| ScalarValue::Int32(v.first().copied().flatten().and_then(type_oid))),
             Answer::Oid(oid) => Ok(ColumnarValue::Scalar(ScalarValue::Int32(Some(*oid)))),
             Answer::UnknownSize => Ok(ColumnarValue::Scalar(ScalarValue::Int64(None))),
+            Answer::NoPids => Ok(ColumnarValue::Scalar(ScalarValue::List(ScalarValue::new_list_nullable(&[], &DataType::Int32)))),
             Answer::SizePretty => {
                 per_row(&args, |v| ScalarValue::Utf8(v.first().copied().flatten().and_then(|n| n.parse().ok()).map(size_pretty)))
             }
@@ -229,6 +233,9 @@ pub fn register_static_functions(ctx: &SessionContext, _snapshot: &MetadataSnaps
         ClientFunction::new("pg_type_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_function_is_visible", &[1], Answer::Bool(true)),
         ClientFunction::new("pg_is_in_recovery", &[0], Answer::Bool(false)),
+        // pgAdmin's dashboard: which sessions block a connection (none: Flink statements take no
+        // locks flinkwire would wait for).
+        ClientFunction::new("pg_blocking_pids", &[1], Answer::NoPids),
         // A session's temporary schema; 0 while it has none, and flinkwire lists no temporary
         // schema (adbc-driver-postgresql's schema listing).
         ClientFunction::new("pg_my_temp_schema", &[0], Answer::Oid(0)),

@@ -281,3 +281,39 @@ async fn pg_backend_pid_is_the_connections_own() {
     assert_eq!(b, [c.bob.0.backend().pid.to_string()]);
     assert_eq!(crate::activity::replica_of(c.alice.0.backend().pid), 5);
 }
+
+#[tokio::test]
+async fn pgadmins_dashboard_reads_the_sessions() {
+    let c = connections();
+    let emulation = Emulation::new();
+    let (bob, bob_facts) = view(&c, "bob", false);
+    // pgAdmin 4's dashboard (templates/dashboard/sql/10_plus/activity.sql, current version).
+    let sql = "/*pga4dash*/
+SELECT
+    pid,
+    datname,
+    usename,
+    application_name,
+    client_addr,
+    pg_catalog.to_char(backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS backend_start,
+    state,
+    wait_event_type || ': ' || wait_event AS wait_event,
+    pg_catalog.pg_blocking_pids(pid) AS blocking_pids,
+    query,
+    pg_catalog.to_char(state_change, 'YYYY-MM-DD HH24:MI:SS TZ') AS state_change,
+    pg_catalog.to_char(query_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS query_start,
+    pg_catalog.to_char(xact_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS xact_start,
+    backend_type,
+    CASE WHEN state = 'active' THEN ROUND((extract(epoch from now() - query_start) / 60)::numeric, 2) ELSE 0 END AS active_since
+FROM
+    pg_catalog.pg_stat_activity
+WHERE
+    datname = (SELECT datname FROM pg_catalog.pg_database WHERE oid = {did})
+ORDER BY pid";
+    // The database's oid, as pgAdmin has it from its object tree.
+    let did = rows(&emulation, &bob, &bob_facts, "SELECT oid FROM pg_database WHERE datname = 'default_catalog'", &["oid"]).await;
+    let sql = sql.replace("{did}", &did[0]);
+    let seen = rows(&emulation, &bob, &bob_facts, &sql, &["usename", "state", "query", "application_name"]).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().any(|r| r == "bob|active|SELECT * FROM orders|DBeaver"), "{seen:?}");
+}
