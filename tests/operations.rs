@@ -439,9 +439,11 @@ async fn a_cancel_request_sent_to_the_other_replica_cancels_the_query() {
     assert!(stream.next().await.unwrap().is_ok(), "the first row");
     // What a load balancer does: the CancelRequest lands on the replica without the query.
     let socket = tokio::net::TcpStream::connect(b.addr).await.unwrap();
+    let sent = Instant::now();
     client.cancel_token().cancel_query_raw(socket, NoTls).await.unwrap();
     let err = stream_error(&mut stream).await;
     assert_eq!(code(&err), Some("57014"), "{err:?}\nA:\n{}\nB:\n{}", a.log(), b.log());
+    eprintln!("cancel via the other replica: 57014 {:?} after the CancelRequest", sent.elapsed());
     assert_eq!(rows(&client, "SELECT current_user").await[0][0].as_deref(), Some("ops"), "still usable");
     // Each replica lists its own connections.
     let on_b = rows(&_on_b, &format!("SELECT pid FROM pg_stat_activity WHERE pid = {pid}")).await;
