@@ -86,9 +86,12 @@ fn translate(sql: &str) -> Result<Option<String>, Refusal> {
     if statements.len() != 1 || !matches!(statements[0], Statement::Query(_)) {
         return Ok(None);
     }
-    let mut rewriter = Rewriter { changed: false };
+    let mut rewriter = Rewriter { changed: false, unprintable: false };
     if let ControlFlow::Break(refusal) = statements[0].visit(&mut rewriter) {
         return Err(refusal);
+    }
+    if rewriter.unprintable {
+        return Ok(backtick_identifiers(sql));
     }
     let text = if rewriter.changed { Cow::Owned(statements[0].to_string()) } else { Cow::Borrowed(sql) };
     Ok(match backtick_identifiers(&text) {
@@ -159,10 +162,33 @@ fn push_quoted(out: &mut String, prefix: &str, value: &str) {
 
 struct Rewriter {
     changed: bool,
+    /// The statement holds a literal sqlparser would print wrongly (see `post_visit_value`).
+    unprintable: bool,
 }
 
 impl VisitorMut for Rewriter {
     type Break = Refusal;
+
+    /// sqlparser prints `N'…'`, `X'…'` and `B'…'` literals without doubling the quotes inside
+    /// them, so in a re-printed statement such a quote would end the literal early and the
+    /// rest of it would become SQL (found by fuzzing). `N'…'` is a character string in
+    /// PostgreSQL as in Flink, so the plain literal means the same; a quote in a hex or bit
+    /// string is invalid anyway, and such a statement is left as the client wrote it.
+    fn post_visit_value(&mut self, value: &mut sqlparser::ast::ValueWithSpan) -> ControlFlow<Refusal> {
+        match &mut value.value {
+            Value::NationalStringLiteral(text) if text.contains('\'') => {
+                // Only matters if the statement is re-printed: not a rule of its own.
+                value.value = Value::SingleQuotedString(std::mem::take(text));
+            }
+            Value::HexStringLiteral(text) | Value::SingleQuotedByteStringLiteral(text) | Value::DoubleQuotedByteStringLiteral(text)
+                if text.contains(['\'', '"']) =>
+            {
+                self.unprintable = true
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Refusal> {
         match limit::rewrite(query) {
@@ -685,6 +711,21 @@ mod tests {
         // Names that are not reserved, functions and quoted names stay.
         assert_eq!(t("SELECT customer, count(*) FROM orders GROUP BY customer"), "SELECT customer, count(*) FROM orders GROUP BY customer");
         assert_eq!(t("SELECT `value` FROM t"), "SELECT `value` FROM t");
+    }
+
+    #[test]
+    fn quotes_inside_national_hex_and_bit_strings_stay_inside() {
+        // sqlparser prints N'it''s' as N'it's': the rest would have become SQL (fuzzing).
+        let sql = "SELECT N'it''s; DROP TABLE t; --', x::int4 FROM t";
+        assert_eq!(t(sql), "SELECT 'it''s; DROP TABLE t; --', CAST(x AS INT) FROM t");
+        assert_eq!(crate::router::split_statements(&t(sql)).len(), 1);
+        // No rule fired: byte for byte.
+        assert!(matches!(to_flink("SELECT N'it''s'"), Ok(Cow::Borrowed(_))));
+        // Invalid hex and bit strings are Flink's to refuse, as the client wrote them.
+        for sql in ["SELECT X'a''b', x::int4 FROM t", "SELECT B'0''1', x::int4 FROM t"] {
+            assert!(matches!(to_flink(sql), Ok(Cow::Borrowed(_))), "{sql}");
+        }
+        assert_eq!(t("SELECT X'0a', B'01', N'n', x::int4 FROM t"), "SELECT X'0a', B'01', N'n', CAST(x AS INT) FROM t");
     }
 
     #[test]
