@@ -86,14 +86,17 @@ fn translate(sql: &str) -> Result<Option<String>, Refusal> {
     if statements.len() != 1 || !matches!(statements[0], Statement::Query(_)) {
         return Ok(None);
     }
-    let mut rewriter = Rewriter { changed: false, unprintable: false };
+    let mut rewriter = Rewriter { changed: false };
     if let ControlFlow::Break(refusal) = statements[0].visit(&mut rewriter) {
         return Err(refusal);
     }
-    if rewriter.unprintable {
-        return Ok(backtick_identifiers(sql));
-    }
-    let text = if rewriter.changed { Cow::Owned(statements[0].to_string()) } else { Cow::Borrowed(sql) };
+    let text = match rewriter.changed {
+        true => match reprint(&mut statements[0]) {
+            Some(text) => Cow::Owned(text),
+            None => return Ok(backtick_identifiers(sql)),
+        },
+        false => Cow::Borrowed(sql),
+    };
     Ok(match backtick_identifiers(&text) {
         Some(quoted) => Some(quoted),
         None if rewriter.changed => Some(text.into_owned()),
@@ -162,33 +165,43 @@ fn push_quoted(out: &mut String, prefix: &str, value: &str) {
 
 struct Rewriter {
     changed: bool,
-    /// The statement holds a literal sqlparser would print wrongly (see `post_visit_value`).
-    unprintable: bool,
+}
+
+/// `statement` printed as SQL that means the same, or `None` when sqlparser cannot print it
+/// faithfully. sqlparser prints `N'…'`, `X'…'` and `B'…'` literals without doubling the quotes
+/// inside them, so a quote there would end the literal early and the rest of it would become
+/// SQL (found by fuzzing). `N'…'` is a character string in PostgreSQL as in Flink and
+/// DataFusion, so it is printed as the equal plain literal; a quote in a hex or bit string is
+/// invalid anyway, and such a statement is not re-printed.
+pub fn reprint(statement: &mut Statement) -> Option<String> {
+    struct Literals {
+        unprintable: bool,
+    }
+    impl VisitorMut for Literals {
+        type Break = ();
+        fn post_visit_value(&mut self, value: &mut sqlparser::ast::ValueWithSpan) -> ControlFlow<()> {
+            match &mut value.value {
+                Value::NationalStringLiteral(text) if text.contains('\'') => {
+                    value.value = Value::SingleQuotedString(std::mem::take(text));
+                }
+                Value::HexStringLiteral(text) | Value::SingleQuotedByteStringLiteral(text) | Value::DoubleQuotedByteStringLiteral(text)
+                    if text.contains(['\'', '"']) =>
+                {
+                    self.unprintable = true;
+                    return ControlFlow::Break(());
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut literals = Literals { unprintable: false };
+    let _ = statement.visit(&mut literals);
+    (!literals.unprintable).then(|| statement.to_string())
 }
 
 impl VisitorMut for Rewriter {
     type Break = Refusal;
-
-    /// sqlparser prints `N'…'`, `X'…'` and `B'…'` literals without doubling the quotes inside
-    /// them, so in a re-printed statement such a quote would end the literal early and the
-    /// rest of it would become SQL (found by fuzzing). `N'…'` is a character string in
-    /// PostgreSQL as in Flink, so the plain literal means the same; a quote in a hex or bit
-    /// string is invalid anyway, and such a statement is left as the client wrote it.
-    fn post_visit_value(&mut self, value: &mut sqlparser::ast::ValueWithSpan) -> ControlFlow<Refusal> {
-        match &mut value.value {
-            Value::NationalStringLiteral(text) if text.contains('\'') => {
-                // Only matters if the statement is re-printed: not a rule of its own.
-                value.value = Value::SingleQuotedString(std::mem::take(text));
-            }
-            Value::HexStringLiteral(text) | Value::SingleQuotedByteStringLiteral(text) | Value::DoubleQuotedByteStringLiteral(text)
-                if text.contains(['\'', '"']) =>
-            {
-                self.unprintable = true
-            }
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    }
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<Refusal> {
         match limit::rewrite(query) {
@@ -726,6 +739,10 @@ mod tests {
             assert!(matches!(to_flink(sql), Ok(Cow::Borrowed(_))), "{sql}");
         }
         assert_eq!(t("SELECT X'0a', B'01', N'n', x::int4 FROM t"), "SELECT X'0a', B'01', N'n', CAST(x AS INT) FROM t");
+        // The catalog emulation re-prints through the same function.
+        let parse = |sql: &str| Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        assert_eq!(reprint(&mut parse("SELECT N'a''b'")).as_deref(), Some("SELECT 'a''b'"));
+        assert_eq!(reprint(&mut parse("SELECT X'a''b'")), None);
     }
 
     #[test]

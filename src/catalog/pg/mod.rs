@@ -191,7 +191,8 @@ impl Emulation {
         // PostgreSQL's column names come from the SQL as the client wrote it.
         let column_names = original.as_ref().map(crate::dialect::names::postgres_names).unwrap_or_default();
         let rewritten = match original {
-            Some(mut s) => rules::rewrite_before_crate(&mut s).map_err(CatalogError::MalformedArray)?.then(|| s.to_string()),
+            // Re-printed only when it can be faithfully (`dialect::reprint`); else as written.
+            Some(mut s) => rules::rewrite_before_crate(&mut s).map_err(CatalogError::MalformedArray)?.then(|| crate::dialect::reprint(&mut s)).flatten(),
             None => None,
         };
         let mut statements = self.parser.parse(rewritten.as_deref().unwrap_or(sql)).map_err(|e| CatalogError::Syntax(e.to_string()))?;
