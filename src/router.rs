@@ -161,6 +161,46 @@ pub fn leading_words(sql: &str, n: usize) -> Vec<String> {
     words
 }
 
+/// Deepest nesting of function calls flinkwire hands to sqlparser. sqlparser 0.62 (pinned by
+/// DataFusion 55) parses nested calls in time exponential in their depth on the PostgreSQL
+/// dialect (each argument is parsed twice): `f(f(…1…))` takes ~1 s at 18 levels in a debug
+/// build and doubles per level, so one query could hold a core for hours. Fixed upstream
+/// (apache/datafusion-sqlparser-rs #2352, #2378, #2392), not in this version.
+pub const MAX_CALL_NESTING: usize = 16;
+
+/// Whether `sql` nests calls (`name(`, `name (`) deeper than [`MAX_CALL_NESTING`]. Quotes and
+/// comments are not considered on purpose: PostgreSQL's literals (`E'\''`, `$$…$$`) end where
+/// this lexer's would not, and a nesting hidden from the count would reach sqlparser anyway;
+/// a literal that itself holds 17 nested calls is refused too, which no real query does.
+pub fn nests_calls_too_deep(sql: &str) -> bool {
+    let mut calls = Vec::new(); // per open parenthesis: whether it opened a call
+    let mut depth = 0usize;
+    let mut after_name = false;
+    for b in sql.bytes() {
+        match b {
+            b'(' => {
+                calls.push(after_name);
+                if after_name {
+                    depth += 1;
+                    if depth > MAX_CALL_NESTING {
+                        return true;
+                    }
+                }
+                after_name = false;
+            }
+            b')' => {
+                if calls.pop() == Some(true) {
+                    depth -= 1;
+                }
+                after_name = false;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => after_name = b.is_ascii_alphanumeric() || b == b'_' || b == b'"' || b == b'`' || b >= 0x80,
+        }
+    }
+    false
+}
+
 /// Flink's `RESET` (`Some(None)`) or `RESET 'key'` (`Some(Some(key))`); `None` for anything else.
 pub fn flink_reset_key(sql: &str) -> Option<Option<String>> {
     let mut lexer = Lexer::new(sql);
@@ -365,6 +405,25 @@ mod tests {
         assert_eq!(flink_reset_key("RESET '''"), None);
         assert_eq!(flink_reset_key("RESET 'it''s'"), Some(Some("it's".into())));
         assert_eq!(flink_reset_key("RESET ''"), Some(Some(String::new())));
+    }
+
+    #[test]
+    fn deep_call_nesting_is_found_wherever_it_hides() {
+        let calls = |n: usize| format!("SELECT {}1{} FROM t", "f(".repeat(n), ")".repeat(n));
+        assert!(!nests_calls_too_deep(&calls(MAX_CALL_NESTING)));
+        assert!(nests_calls_too_deep(&calls(MAX_CALL_NESTING + 1)));
+        // Grouping parentheses are cheap for sqlparser and do not count; calls inside them do.
+        let grouped = format!("SELECT {}1{}", "((".repeat(40), "))".repeat(40));
+        assert!(!nests_calls_too_deep(&grouped));
+        let mixed = format!("SELECT {}1{}", "(f (".repeat(MAX_CALL_NESTING + 1), "))".repeat(MAX_CALL_NESTING + 1));
+        assert!(nests_calls_too_deep(&mixed));
+        // Sibling calls are not nesting.
+        assert!(!nests_calls_too_deep(&format!("SELECT {}", vec!["f(g(1))"; 100].join(", "))));
+        // A PostgreSQL literal this lexer would read differently hides nothing.
+        assert!(nests_calls_too_deep(&format!("SELECT E'\\'', {} --'", calls(MAX_CALL_NESTING + 1))));
+        // Unbalanced input neither underflows nor hides.
+        assert!(!nests_calls_too_deep(")))) f(1"));
+        assert!(nests_calls_too_deep(&format!("SELECT {}", "f(".repeat(MAX_CALL_NESTING + 1))));
     }
 
     #[test]

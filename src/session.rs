@@ -584,6 +584,16 @@ impl ClientSession {
     /// Runs one Flink statement and returns its rows or its completion.
     pub async fn run(&self, sql: &str, kind: &StatementKind) -> Result<Outcome, ResultError> {
         tracing::debug!(session = %self.handle(), ?kind, sql, "executing");
+        if crate::router::nests_calls_too_deep(sql) {
+            // Before any parsing: see `MAX_CALL_NESTING`.
+            return Err(ResultError::Refused(crate::dialect::Refusal {
+                sqlstate: flinkwire_protocol::sqlstate::SqlState("54001"),
+                message: format!(
+                    "statement too complex: function calls nested more than {} levels deep",
+                    crate::router::MAX_CALL_NESTING
+                ),
+            }));
+        }
         let catalog_route = match kind {
             StatementKind::Query => crate::catalog::pg::route(sql),
             _ => crate::catalog::pg::CatalogRoute::Flink,

@@ -112,6 +112,9 @@ pub fn recognize(sql: &str, words: &[String]) -> Option<LocalCommand> {
 }
 
 fn parse_one(sql: &str) -> Option<Statement> {
+    if crate::router::nests_calls_too_deep(sql) {
+        return None; // not a local command; see `router::MAX_CALL_NESTING`
+    }
     let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
     (statements.len() == 1).then(|| statements.remove(0))
 }

@@ -127,3 +127,40 @@ async fn thousands_of_parse_messages_without_sync_are_answered_and_named_ones_ar
     client.still_usable().await;
 }
 
+
+#[tokio::test]
+#[ignore = "needs Flink: scripts/test.sh"]
+async fn deeply_nested_calls_are_refused_before_any_parser_sees_them() {
+    let addr = start_server_with(config(|_| {})).await;
+    let mut client = RawClient::logged_in(addr).await;
+    // sqlparser 0.62 would parse these for hours (exponential in the depth): refused at once,
+    // wherever they go (a catalog query, a Flink query, a SET, the extended protocol).
+    let depth = flinkwire::router::MAX_CALL_NESTING + 1;
+    let calls = format!("{}1{}", "lower(".repeat(depth), ")".repeat(depth));
+    for sql in [
+        format!("SELECT {calls} FROM pg_catalog.pg_class"),
+        format!("SELECT {calls} FROM orders"),
+        format!("SELECT E'\\'', {calls} --'"),
+    ] {
+        let started = Instant::now();
+        client.send(&query(sql.as_bytes())).await;
+        let replies = client.until_ready().await;
+        assert_eq!(replies[0].sqlstate().as_deref(), Some("54001"), "{sql}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{sql}: {:?}", started.elapsed());
+        client.still_usable().await;
+    }
+    let started = Instant::now();
+    // Parse only classifies; Describe plans the query (flinkwire runs it for its columns).
+    client.send(&[parse("", format!("SELECT {calls}").as_bytes()), message(b'D', b"S\0"), message(b'S', b"")].concat()).await;
+    let replies = client.until_ready().await;
+    assert_eq!(replies.iter().find_map(Reply::sqlstate).as_deref(), Some("54001"), "{:?}", replies.iter().map(|r| r.kind as char).collect::<String>());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    client.still_usable().await;
+    // `SET x = …` goes to Flink untouched by flinkwire's parser, which refuses it there or here;
+    // either way the answer comes at once.
+    let started = Instant::now();
+    client.send(&query(format!("SET application_name = {calls}").as_bytes())).await;
+    client.until_ready().await;
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    client.still_usable().await;
+}
