@@ -27,6 +27,13 @@
 //!
 //! DECIMAL values are read from the number's exact text: this crate enables serde_json's
 //! `arbitrary_precision` so that `DECIMAL(38, 18)` survives the trip through `serde_json::Value`.
+//!
+//! Two inputs, one set of readers: [`ResultSchema::batch`] takes rows of `Value`s
+//! ([`RowData`], flinkwire's own answers and the `table` mode), [`ResultSchema::raw_batch`] a
+//! fetched page's field texts ([`RawRows`], the streaming path; see [`raw`] for how it avoids a
+//! `Value` per field without reading anything differently).
+
+mod raw;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -49,6 +56,7 @@ use crate::encode::calendar::days_from_civil;
 use crate::encode::{EncodeError, Format, RowEncoder};
 use crate::logical_type::{DataType, LogicalType, TypeError};
 use crate::pg_types::{pg_type, PgType};
+use crate::raw_page::RawRows;
 use crate::rest::{ColumnInfo, RowData, RowKind};
 
 /// Name of the optional changelog column.
@@ -190,26 +198,51 @@ impl ResultSchema {
 
     /// Converts one page of rows.
     pub fn batch(&self, rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
-        let data_columns = &self.columns[usize::from(self.op_column)..];
-        for (row, r) in rows.iter().enumerate() {
-            if r.fields.len() != data_columns.len() {
-                return Err(ConvertError::FieldCount { row, found: r.fields.len(), expected: data_columns.len() });
-            }
-        }
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        if self.op_column {
-            arrays.push(Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.kind.short_string()))));
-        }
+        self.check_field_counts(rows.iter().map(|r| r.fields.len()))?;
+        let kinds = rows.iter().map(|r| r.kind).collect();
         let mut cells: Vec<Cell<'_>> = Vec::with_capacity(rows.len());
-        for (c, col) in data_columns.iter().enumerate() {
+        self.assemble(kinds, |c, col, ctx| {
             cells.clear();
             cells.extend(rows.iter().enumerate().map(|(i, r)| (i, &r.fields[c])));
-            let ctx = Ctx { column: &col.name, path: String::new() };
-            arrays.push(build(&col.data_type, &cells, &ctx)?);
+            build(&col.data_type, &cells, ctx)
+        })
+    }
+
+    /// Converts one fetched page, reading each field from its JSON text (same values and errors
+    /// as [`ResultSchema::batch`] on the parsed rows).
+    pub fn raw_batch(&self, rows: &RawRows) -> Result<ResultBatch, ConvertError> {
+        self.check_field_counts((0..rows.len()).map(|row| rows.row_len(row)))?;
+        self.assemble(rows.kinds().to_vec(), |c, col, ctx| raw::raw_column(&col.data_type, rows, c, ctx))
+    }
+
+    fn check_field_counts(&self, counts: impl Iterator<Item = usize>) -> Result<(), ConvertError> {
+        let expected = self.columns.len() - usize::from(self.op_column);
+        for (row, found) in counts.enumerate() {
+            if found != expected {
+                return Err(ConvertError::FieldCount { row, found, expected });
+            }
         }
-        let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        Ok(())
+    }
+
+    /// The batch of rows with these kinds: the `op` column if enabled, then `column(index, column,
+    /// ctx)` for each data column.
+    fn assemble(
+        &self,
+        kinds: Vec<RowKind>,
+        mut column: impl FnMut(usize, &ResultColumn, &Ctx<'_>) -> Result<ArrayRef, ConvertError>,
+    ) -> Result<ResultBatch, ConvertError> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
+        if self.op_column {
+            arrays.push(Arc::new(StringArray::from_iter_values(kinds.iter().map(|k| k.short_string()))));
+        }
+        for (c, col) in self.columns[usize::from(self.op_column)..].iter().enumerate() {
+            let ctx = Ctx { column: &col.name, path: String::new() };
+            arrays.push(column(c, col, &ctx)?);
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(kinds.len()));
         let batch = RecordBatch::try_new_with_options(self.arrow.clone(), arrays, &options)?;
-        Ok(ResultBatch { batch, kinds: rows.iter().map(|r| r.kind).collect() })
+        Ok(ResultBatch { batch, kinds })
     }
 }
 
@@ -295,22 +328,15 @@ fn build(ty: &DataType, cells: &[Cell<'_>], ctx: &Ctx<'_>) -> Result<ArrayRef, C
         LogicalType::SmallInt => primitive::<Int16Type>(ty, cells, ctx, int_in_range),
         LogicalType::Integer => primitive::<Int32Type>(ty, cells, ctx, int_in_range),
         LogicalType::BigInt => primitive::<Int64Type>(ty, cells, ctx, json_i64),
-        LogicalType::Float => primitive::<Float32Type>(ty, cells, ctx, |v| {
-            number_text(v, &mut text)?.parse::<f32>().map_err(|e| e.to_string())
-        }),
-        LogicalType::Double => primitive::<Float64Type>(ty, cells, ctx, |v| {
-            number_text(v, &mut text)?.parse::<f64>().map_err(|e| e.to_string())
-        }),
+        LogicalType::Float => primitive::<Float32Type>(ty, cells, ctx, json_f32),
+        LogicalType::Double => primitive::<Float64Type>(ty, cells, ctx, json_f64),
         LogicalType::Decimal { .. } => {
             let arrow = to_arrow(ty);
             let ArrowType::Decimal128(precision, scale) = arrow else {
                 unreachable!("DECIMAL maps to Decimal128")
             };
             let scale = scale as u8;
-            let arr = primitive_typed::<Decimal128Type>(ty, cells, ctx, arrow, |v| {
-                parse_decimal(number_text(v, &mut text)?, precision, scale)
-            })?;
-            Ok(arr)
+            primitive_typed::<Decimal128Type>(ty, cells, ctx, arrow, |v| json_decimal(v, precision, scale))
         }
         LogicalType::Char { .. } | LogicalType::VarChar { .. } => {
             let mut b = StringBuilder::with_capacity(cells.len(), cells.len() * 16);
@@ -358,41 +384,21 @@ fn build(ty: &DataType, cells: &[Cell<'_>], ctx: &Ctx<'_>) -> Result<ArrayRef, C
             }
             Ok(Arc::new(b.finish()))
         }
-        LogicalType::Date => primitive::<Date32Type>(ty, cells, ctx, |v| {
-            let s = v.as_str().ok_or("expected a date string")?;
-            let days = parse_date(s).ok_or("expected YYYY-MM-DD")?;
-            i32::try_from(days).map_err(|_| "date out of range".to_owned())
-        }),
-        LogicalType::Time { precision } => {
-            let parse = |v: &Value| -> Result<i64, String> {
-                let s = v.as_str().ok_or("expected a time string")?;
-                parse_time(s).map(|ns| ns as i64).ok_or_else(|| "expected HH:MM:SS[.fraction]".to_owned())
-            };
-            match time_unit(*precision) {
-                TimeUnit::Nanosecond => primitive::<Time64NanosecondType>(ty, cells, ctx, parse),
-                _ => primitive::<Time64MicrosecondType>(ty, cells, ctx, |v| parse(v).map(|ns| ns / 1000)),
-            }
-        }
+        LogicalType::Date => primitive::<Date32Type>(ty, cells, ctx, json_date),
+        LogicalType::Time { precision } => match time_unit(*precision) {
+            TimeUnit::Nanosecond => primitive::<Time64NanosecondType>(ty, cells, ctx, json_time_nanos),
+            _ => primitive::<Time64MicrosecondType>(ty, cells, ctx, |v| json_time_nanos(v).map(|ns| ns / 1000)),
+        },
         LogicalType::Timestamp { precision, .. }
         | LogicalType::TimestampLtz { precision, .. }
         | LogicalType::TimestampTz { precision } => {
             let arrow = to_arrow(ty);
-            let parse = |v: &Value| -> Result<(i64, u32), String> {
-                let s = v.as_str().ok_or("expected a timestamp string")?;
-                parse_timestamp(s).ok_or_else(|| "expected YYYY-MM-DDTHH:MM:SS[.fraction][Z]".to_owned())
-            };
             match time_unit(*precision) {
                 TimeUnit::Nanosecond => primitive_typed::<TimestampNanosecondType>(ty, cells, ctx, arrow, |v| {
-                    let (secs, nanos) = parse(v)?;
-                    secs.checked_mul(1_000_000_000)
-                        .and_then(|n| n.checked_add(i64::from(nanos)))
-                        .ok_or_else(|| "outside the nanosecond range 1677-09-21..2262-04-11".to_owned())
+                    timestamp_nanos(json_timestamp(v)?)
                 }),
                 _ => primitive_typed::<TimestampMicrosecondType>(ty, cells, ctx, arrow, |v| {
-                    let (secs, nanos) = parse(v)?;
-                    secs.checked_mul(1_000_000)
-                        .and_then(|n| n.checked_add(i64::from(nanos / 1000)))
-                        .ok_or_else(|| "timestamp out of range".to_owned())
+                    timestamp_micros(json_timestamp(v)?)
                 }),
             }
         }
@@ -606,14 +612,52 @@ fn int_in_range<T: TryFrom<i64>>(v: &Value) -> Result<T, String> {
     T::try_from(json_i64(v)?).map_err(|_| "out of range".into())
 }
 
+fn json_f32(v: &Value) -> Result<f32, String> {
+    number_text(v)?.parse().map_err(|e: std::num::ParseFloatError| e.to_string())
+}
+
+fn json_f64(v: &Value) -> Result<f64, String> {
+    number_text(v)?.parse().map_err(|e: std::num::ParseFloatError| e.to_string())
+}
+
+fn json_decimal(v: &Value, precision: u8, scale: u8) -> Result<i128, String> {
+    parse_decimal(number_text(v)?, precision, scale)
+}
+
+fn json_date(v: &Value) -> Result<i32, String> {
+    let s = v.as_str().ok_or("expected a date string")?;
+    let days = parse_date(s).ok_or("expected YYYY-MM-DD")?;
+    i32::try_from(days).map_err(|_| "date out of range".to_owned())
+}
+
+/// A TIME value in nanoseconds of the day.
+fn json_time_nanos(v: &Value) -> Result<i64, String> {
+    let s = v.as_str().ok_or("expected a time string")?;
+    parse_time(s).map(|ns| ns as i64).ok_or_else(|| "expected HH:MM:SS[.fraction]".to_owned())
+}
+
+/// A TIMESTAMP value as (seconds since the epoch, nanoseconds).
+fn json_timestamp(v: &Value) -> Result<(i64, u32), String> {
+    let s = v.as_str().ok_or("expected a timestamp string")?;
+    parse_timestamp(s).ok_or_else(|| "expected YYYY-MM-DDTHH:MM:SS[.fraction][Z]".to_owned())
+}
+
+fn timestamp_nanos((secs, nanos): (i64, u32)) -> Result<i64, String> {
+    secs.checked_mul(1_000_000_000)
+        .and_then(|n| n.checked_add(i64::from(nanos)))
+        .ok_or_else(|| "outside the nanosecond range 1677-09-21..2262-04-11".to_owned())
+}
+
+fn timestamp_micros((secs, nanos): (i64, u32)) -> Result<i64, String> {
+    secs.checked_mul(1_000_000)
+        .and_then(|n| n.checked_add(i64::from(nanos / 1000)))
+        .ok_or_else(|| "timestamp out of range".to_owned())
+}
+
 /// The text of a JSON number (exact with `arbitrary_precision`) or of a string.
-fn number_text<'a>(v: &'a Value, scratch: &'a mut String) -> Result<&'a str, String> {
+fn number_text(v: &Value) -> Result<&str, String> {
     match v {
-        Value::Number(n) => {
-            scratch.clear();
-            let _ = write!(scratch, "{n}");
-            Ok(scratch.as_str())
-        }
+        Value::Number(n) => Ok(n.as_str()),
         Value::String(s) => Ok(s.trim()),
         _ => Err("expected a number".into()),
     }

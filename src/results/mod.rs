@@ -18,6 +18,7 @@ pub mod settings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use flinkwire_protocol::raw_page::RawRows;
 use flinkwire_protocol::rest::{ColumnInfo, ResultKind, RowData, RowKind};
 use flinkwire_protocol::sqlstate::SqlState;
 use pgwire::api::portal::Format;
@@ -132,6 +133,37 @@ pub enum Next {
     End,
 }
 
+/// A page's rows: as fetched (field texts, read straight into Arrow), or as values (flinkwire's
+/// own answers).
+enum PageData {
+    Fetched(RawRows),
+    Values(Vec<RowData>),
+}
+
+impl PageData {
+    fn kinds(&self) -> Vec<RowKind> {
+        match self {
+            Self::Fetched(rows) => rows.kinds().to_vec(),
+            Self::Values(rows) => rows.iter().map(|r| r.kind).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Fetched(rows) => rows.is_empty(),
+            Self::Values(rows) => rows.is_empty(),
+        }
+    }
+
+    /// The rows as values (`table` mode keys its rows by their JSON).
+    fn into_values(self) -> Result<Vec<RowData>, ResultError> {
+        match self {
+            Self::Fetched(rows) => rows.to_row_data().map_err(|e| ResultError::Convert(e.to_string())),
+            Self::Values(rows) => Ok(rows),
+        }
+    }
+}
+
 /// The background task following an operation's pages. Dropping it aborts the task, which drops
 /// (and so closes) the operation.
 struct Pump {
@@ -221,7 +253,7 @@ pub struct RowSet {
     /// Pages still to come; `None` once finished or stopped.
     pump: Option<Pump>,
     /// The first page's rows, read by [`RowSet::start`], not yet taken.
-    first: Option<Vec<RowData>>,
+    first: Option<PageData>,
     /// The page being sent, with how far the client has got.
     current: Option<PageRows>,
     /// No more pages will come.
@@ -266,19 +298,19 @@ impl RowSet {
             return Ok(Outcome::Done);
         }
         let pump = (!page.end_of_stream).then(|| Pump::spawn(operation));
-        Ok(Outcome::Rows(Self::new(page.columns, page.rows, pump, page.job_id, false)?))
+        Ok(Outcome::Rows(Self::new(page.columns, PageData::Fetched(page.rows), pump, page.job_id, false)?))
     }
 
     /// Rows answered by flinkwire itself (no gateway operation behind them), in the gateway's
     /// JSON shape so they are typed and encoded exactly like Flink's.
     pub fn local(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
-        Self::new(columns.to_vec(), rows, None, None, true)
+        Self::new(columns.to_vec(), PageData::Values(rows), None, None, true)
     }
 
     /// A result whose first page is `first`; `pump` brings the rest (none: finished).
     fn new(
         columns: Vec<ColumnInfo>,
-        first: Vec<RowData>,
+        first: PageData,
         pump: Option<Pump>,
         job_id: Option<String>,
         local: bool,
@@ -464,7 +496,7 @@ impl RowSet {
                     if page.end_of_stream {
                         self.pump = None;
                     }
-                    self.accept(page.rows)?;
+                    self.accept(PageData::Fetched(page.rows))?;
                     if page.end_of_stream {
                         self.finished = true;
                     }
@@ -527,9 +559,10 @@ impl RowSet {
     }
 
     /// Takes one page's rows according to the mode.
-    fn accept(&mut self, rows: Vec<RowData>) -> Result<(), ResultError> {
+    fn accept(&mut self, rows: PageData) -> Result<(), ResultError> {
         match self.mode {
             ResultMode::Table => {
+                let rows = rows.into_values()?;
                 let table = self.table.get_or_insert_with(Table::default);
                 for row in rows {
                     table.apply(row);
@@ -541,9 +574,9 @@ impl RowSet {
                 Ok(())
             }
             ResultMode::Append | ResultMode::Auto => {
-                if let Some(row) = rows.iter().find(|r| r.kind != RowKind::Insert) {
+                if let Some(kind) = rows.kinds().into_iter().find(|k| *k != RowKind::Insert) {
                     self.stop();
-                    return Err(ResultError::NotAppendOnly { kind: row.kind.short_string() });
+                    return Err(ResultError::NotAppendOnly { kind: kind.short_string() });
                 }
                 self.set_current(&rows)
             }
@@ -551,9 +584,13 @@ impl RowSet {
         }
     }
 
-    fn set_current(&mut self, rows: &[RowData]) -> Result<(), ResultError> {
+    fn set_current(&mut self, rows: &PageData) -> Result<(), ResultError> {
         if !rows.is_empty() {
-            self.current = Some(self.schema.decode(rows).map_err(ResultError::Convert)?);
+            let decoded = match rows {
+                PageData::Fetched(rows) => self.schema.decode_fetched(rows),
+                PageData::Values(rows) => self.schema.decode(rows),
+            };
+            self.current = Some(decoded.map_err(ResultError::Convert)?);
         }
         Ok(())
     }
