@@ -151,6 +151,23 @@ add_row() {
 # Benchmarks
 # ---------------------------------------------------------------------------------------------
 
+# Fails unless both servers answer `sql` with the same rows: text (psql's unaligned output) and
+# binary (pg_read's checksum of every value's bytes) compared byte for byte.
+check_same() {
+    local sql="$1" format port
+    for format in text binary; do
+        local sums=()
+        for port in "$PG_PORT" "$FW_PORT"; do
+            case "$format" in
+                text) sums+=("$(psql -X -A -t -h 127.0.0.1 -p "$port" -U bench -d postgres -c "$sql" | md5sum | cut -d' ' -f1)") ;;
+                binary) sums+=("$("$BIN/pg_read" --check "host=127.0.0.1 port=$port user=bench dbname=postgres" "$sql" | sed 's/, [0-9.]* s$//')") ;;
+            esac
+        done
+        [ "${sums[0]}" = "${sums[1]}" ] || fw_die "$format rows differ for $sql: PostgreSQL ${sums[0]}, flinkwire ${sums[1]}"
+        fw_log "same $format rows from both servers: $sql (${sums[0]})"
+    done
+}
+
 # psql/pg_read ← PostgreSQL vs psql/pg_read ← flinkwire ← replay gateway, same rows, median of
 # $REPEAT runs each, interleaved. Extra columns: rows/s through flinkwire, flinkwire's CPU per row
 # (median run), its peak RSS over the runs.
@@ -161,6 +178,8 @@ bench_own_pipeline() {
     for n in $ROWS_LIST; do
         pg_load "$n"
         local sql="SELECT * FROM bench_$n" repeat="$REPEAT"
+        # The comparison reads every row twice more: once, on the smallest result, is enough.
+        [ "$n" = "${ROWS_LIST%% *}" ] && check_same "$sql"
         [ "$n" -ge 10000000 ] && repeat=$(( REPEAT > 1 ? REPEAT - 1 : 1 ))
         for format in text binary; do
             read_rows "$format" "$PG_PORT" "$sql" >/dev/null # warm PostgreSQL's cache
@@ -200,7 +219,8 @@ $(printf '%s\n' "${ROWS_OUT[@]}")
 
 ## What is measured
 
-**Own pipeline**: the same rows, \`(id BIGINT, label VARCHAR(16), amount DOUBLE, ts TIMESTAMP(3))\`
+**Own pipeline**: the same rows (checked before timing: psql's unaligned text and a checksum
+of every binary value are identical from both servers, on the smallest row count), \`(id BIGINT, label VARCHAR(16), amount DOUBLE, ts TIMESTAMP(3))\`
 (\`benches/tools/src/rows.rs\`: row i is generated from i mod 1 000 000, one label in 997 is NULL),
 read by the same client from PostgreSQL 15 (a table, warm cache, \`shared_buffers\` 1 GB) and from
 flinkwire in front of the replay gateway (\`benches/tools/src/bin/replay_gateway.rs\`), which serves

@@ -1104,8 +1104,8 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::json_arrow::tests::{col, row, transcript_page};
-    use crate::json_arrow::{rows_to_batch, ResultSchema};
+    use crate::json_arrow::tests::{both_paths, col, row, rows_to_batch, transcript_page};
+    use crate::json_arrow::ResultSchema;
     use crate::logical_type::parse_sql_type;
     use crate::rest::RowKind;
 
@@ -1135,14 +1135,14 @@ mod tests {
         let rows: Vec<_> = rows.into_iter().map(|r| row(RowKind::Insert, r)).collect();
         let schema = ResultSchema::new(&columns).unwrap();
         let types = schema.columns().iter().map(|c| c.data_type.clone()).collect();
-        (types, schema.batch(&rows).unwrap().batch)
+        (types, both_paths(&schema, &rows).unwrap().batch)
     }
 
     #[test]
     fn transcript_row_as_text() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let got: Vec<Option<String>> = schema
             .columns()
             .iter()
@@ -1173,7 +1173,7 @@ mod tests {
     fn transcript_row_as_binary_decodes_with_postgres_types() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let t = |i: usize| schema.columns()[i].data_type.clone();
         let c = |i: usize| batch.column(i).clone();
         assert_eq!(decode::<i32>(&c(0), 0, &t(0)), 1);
@@ -1203,7 +1203,7 @@ mod tests {
         };
         let info: crate::rest::ResultInfo = serde_json::from_str(&text_file).unwrap();
         let schema = ResultSchema::new(&info.columns).unwrap();
-        let batch = schema.batch(&info.data).unwrap().batch;
+        let batch = both_paths(&schema, &info.data).unwrap().batch;
         let out: Vec<String> = schema
             .columns()
             .iter()
@@ -1494,7 +1494,7 @@ mod tests {
     fn row_encoder_writes_datarow_fields() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap().with_op_column();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let types: Vec<DataType> = schema.columns().iter().map(|c| c.data_type.clone()).collect();
         let enc = RowEncoder::new(&types, &[Format::Text]).unwrap();
         let bound = enc.bind(&batch).unwrap();
@@ -1565,7 +1565,7 @@ mod tests {
                 continue;
             }
             let schema = ResultSchema::new(&results.columns).unwrap().with_op_column();
-            let out = schema.batch(&results.data).unwrap();
+            let out = both_paths(&schema, &results.data).unwrap();
             kinds.extend(out.kinds.iter().copied());
             let types: Vec<DataType> = schema.columns().iter().map(|c| c.data_type.clone()).collect();
             for format in [Format::Text, Format::Binary] {

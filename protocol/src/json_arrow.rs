@@ -853,6 +853,29 @@ pub(crate) mod tests {
         RowData { kind, fields }
     }
 
+    /// `schema.batch(rows)`, checked against the streaming path: the same rows serialised into a
+    /// page body, read by `RawPage` and `raw_batch`, must give the same batch and kinds, or the
+    /// same error. So every golden test below (and the encoder's) covers both decoders.
+    pub(crate) fn both_paths(schema: &ResultSchema, rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
+        let by_value = schema.batch(rows);
+        let body = json!({"resultType": "PAYLOAD", "results": {"columns": [], "data": rows}}).to_string();
+        let page = crate::raw_page::RawPage::parse(body.clone().into_bytes()).expect("a page of serialised rows");
+        let by_text = schema.raw_batch(&page.results.expect("the page has results").rows);
+        match (&by_value, &by_text) {
+            (Ok(v), Ok(t)) => assert_eq!((&v.batch, &v.kinds), (&t.batch, &t.kinds), "{body}"),
+            (Err(v), Err(t)) => assert_eq!(v.to_string(), t.to_string(), "{body}"),
+            (v, t) => panic!("the paths disagree on {body}: {:?} vs {:?}", v.as_ref().err(), t.as_ref().err()),
+        }
+        by_value
+    }
+
+    /// `super::rows_to_batch` through [`both_paths`], with and without the `op` column.
+    pub(crate) fn rows_to_batch(columns: &[ColumnInfo], rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
+        let schema = ResultSchema::new(columns)?;
+        let _ = both_paths(&schema.clone().with_op_column(), rows);
+        both_paths(&schema, rows)
+    }
+
     /// The typed-literal query of the transcript, its columns and its one row, copied inline so
     /// this test does not depend on the shared file.
     pub(crate) fn transcript_page() -> (Vec<ColumnInfo>, Vec<RowData>) {
@@ -941,7 +964,7 @@ pub(crate) mod tests {
         let schema = ResultSchema::new(&columns).unwrap().with_op_column();
         assert_eq!(schema.columns()[0].name, "op");
         assert_eq!(schema.columns()[0].pg_type.oid, 1042);
-        let out = schema.batch(&rows).unwrap();
+        let out = both_paths(&schema, &rows).unwrap();
         assert_eq!(out.kinds, [RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete]);
         let ops: Vec<&str> = out.batch.column(0).as_string::<i32>().iter().flatten().collect();
         assert_eq!(ops, ["+I", "-U", "+U", "-D"]);
@@ -1059,6 +1082,64 @@ pub(crate) mod tests {
         let rows: Vec<RowData> =
             serde_json::from_str(r#"[{"kind":"INSERT","fields":["100000000000000000-01-01", "0e2147483647"]}]"#).unwrap();
         assert!(rows_to_batch(&columns, &rows).is_err());
+    }
+
+    /// Every Flink type the value decoder reads, each with a NULL row, through both decoders
+    /// (`both_paths`), in every changelog kind; DECIMAL(38, s) digit for digit on the text path.
+    #[test]
+    fn text_path_reads_every_type_like_the_value_path() {
+        let columns = vec![
+            col("d38", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":18})),
+            col("d38_0", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":0})),
+            col("d38_38", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":38})),
+            col("ltz3", json!({"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":true,"precision":3})),
+            col("ltz9", json!({"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":true,"precision":9})),
+            col("ts9", json!({"type":"TIMESTAMP_WITHOUT_TIME_ZONE","nullable":true,"precision":9})),
+            col("t3", json!({"type":"TIME_WITHOUT_TIME_ZONE","nullable":true,"precision":3})),
+            col("dt", json!({"type":"DATE","nullable":true})),
+            col("ti", json!({"type":"TINYINT","nullable":true})),
+            col("si", json!({"type":"SMALLINT","nullable":true})),
+            col("f", json!({"type":"FLOAT","nullable":true})),
+            col("vb", json!({"type":"VARBINARY","nullable":true,"length":10})),
+            col("ym", json!({"type":"INTERVAL_YEAR_MONTH","nullable":true,"precision":2,"resolution":"YEAR_TO_MONTH"})),
+            col("arr", json!({"type":"ARRAY","nullable":true,"elementType":{"type":"DECIMAL","nullable":true,"precision":38,"scale":2}})),
+            col("m", json!({"type":"MAP","nullable":true,"keyType":{"type":"INTEGER","nullable":false},"valueType":{"type":"VARCHAR","nullable":true,"length":5}})),
+            col("ms", json!({"type":"MULTISET","nullable":true,"elementType":{"type":"VARCHAR","nullable":true,"length":5}})),
+            col("r", json!({"type":"ROW","nullable":true,"fields":[
+                {"name":"a","fieldType":{"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":false,"precision":6}},
+                {"name":"b","fieldType":{"type":"ROW","nullable":true,"fields":[{"name":"c","fieldType":{"type":"BIGINT","nullable":true}}]}}]})),
+            col("raw", json!({"type":"RAW","nullable":true,"class":"x.Y","serializer":"AA=="})),
+            col("n", json!({"type":"NULL"})),
+        ];
+        // Text, not `json!`: the DECIMAL numbers must reach the decoders with all their digits.
+        let text = r#"[
+            [-99999999999999999999.999999999999999999, 99999999999999999999999999999999999999,
+             0.00000000000000000000000000000000000001, "1970-01-01T00:00:00Z", "2024-01-02T03:04:05.123456789Z",
+             "2024-01-02T03:04:05.123456789", "12:34:56.789", "2024-02-29", -128, 32767, 3.4028235e38, "AQID", 27,
+             [1.5, null], {"1": "a", "2": null}, {"x": 2}, {"a": "2024-01-02T03:04:05.123456Z", "b": {"c": 9}},
+             {"any": [1]}, null],
+            [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null]
+        ]"#;
+        let Value::Array(rows) = serde_json::from_str::<Value>(text).unwrap() else { unreachable!() };
+        let kinds = [RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete];
+        let rows: Vec<RowData> = kinds
+            .iter()
+            .flat_map(|k| rows.iter().map(move |r| row(*k, r.as_array().unwrap().clone())))
+            .collect();
+        let schema = ResultSchema::new(&columns).unwrap();
+        let out = both_paths(&schema, &rows).unwrap();
+        let with_op = both_paths(&schema.clone().with_op_column(), &rows).unwrap();
+        assert_eq!(with_op.batch.num_columns(), columns.len() + 1);
+        assert_eq!(out.kinds.len(), 8);
+        assert_eq!(out.kinds[7], RowKind::Delete);
+        let d = out.batch.column(0).as_primitive::<Decimal128Type>();
+        assert_eq!(d.value(0), -99999999999999999999999999999999999999);
+        assert_eq!(out.batch.column(1).as_primitive::<Decimal128Type>().value(0), 99999999999999999999999999999999999999);
+        assert_eq!(out.batch.column(2).as_primitive::<Decimal128Type>().value(0), 1);
+        assert_eq!(out.batch.column(4).as_primitive::<TimestampNanosecondType>().value(0), 1_704_164_645_123_456_789);
+        for c in 0..columns.len() {
+            assert!(out.batch.column(c).logical_nulls().is_some_and(|n| n.is_null(1)), "column {c}");
+        }
     }
 
     #[test]

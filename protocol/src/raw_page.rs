@@ -122,6 +122,11 @@ impl RawRows {
         &self.kinds
     }
 
+    /// The rows' kinds, the texts dropped.
+    pub fn into_kinds(self) -> Vec<RowKind> {
+        self.kinds
+    }
+
     /// The number of fields of row `row`.
     pub fn row_len(&self, row: usize) -> usize {
         (self.row_starts[row + 1] - self.row_starts[row]) as usize

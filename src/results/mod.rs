@@ -16,7 +16,7 @@ mod encode;
 pub mod settings;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use flinkwire_protocol::raw_page::RawRows;
 use flinkwire_protocol::rest::{ColumnInfo, ResultKind, RowData, RowKind};
@@ -133,25 +133,37 @@ pub enum Next {
     End,
 }
 
-/// A page's rows: as fetched (field texts, read straight into Arrow), or as values (flinkwire's
-/// own answers).
+/// A page's rows: as fetched (field texts, read straight into Arrow), already decoded by the
+/// pump, or as values (flinkwire's own answers).
 enum PageData {
     Fetched(RawRows),
+    Decoded(Decoded),
     Values(Vec<RowData>),
 }
 
-impl PageData {
-    fn kinds(&self) -> Vec<RowKind> {
-        match self {
-            Self::Fetched(rows) => rows.kinds().to_vec(),
-            Self::Values(rows) => rows.iter().map(|r| r.kind).collect(),
-        }
-    }
+/// A page the pump decoded with the result's schema: its rows' kinds and the batch (or why it
+/// could not be decoded, reported when the page's turn comes, as if decoded then).
+struct Decoded {
+    kinds: Vec<RowKind>,
+    rows: Result<PageRows, String>,
+}
 
+impl PageData {
     fn is_empty(&self) -> bool {
         match self {
             Self::Fetched(rows) => rows.is_empty(),
+            Self::Decoded(decoded) => decoded.kinds.is_empty(),
             Self::Values(rows) => rows.is_empty(),
+        }
+    }
+
+    /// The changelog kind of the first row that is not an insert.
+    fn first_change(&self) -> Option<RowKind> {
+        let not_insert = |k: &RowKind| *k != RowKind::Insert;
+        match self {
+            Self::Fetched(rows) => rows.kinds().iter().copied().find(not_insert),
+            Self::Decoded(decoded) => decoded.kinds.iter().copied().find(not_insert),
+            Self::Values(rows) => rows.iter().map(|r| r.kind).find(not_insert),
         }
     }
 
@@ -160,6 +172,8 @@ impl PageData {
         match self {
             Self::Fetched(rows) => rows.to_row_data().map_err(|e| ResultError::Convert(e.to_string())),
             Self::Values(rows) => Ok(rows),
+            // The pump decodes only once a mode that shows batches took the first page.
+            Self::Decoded(_) => Err(ResultError::Convert("a decoded page where values were expected".into())),
         }
     }
 }
@@ -167,8 +181,18 @@ impl PageData {
 /// The background task following an operation's pages. Dropping it aborts the task, which drops
 /// (and so closes) the operation.
 struct Pump {
-    rx: mpsc::Receiver<Result<Page, BackendError>>,
+    rx: mpsc::Receiver<Result<Fetched, BackendError>>,
     task: JoinHandle<()>,
+    /// Set by the RowSet once it knows it shows pages as batches (not `table` mode), with the
+    /// schema it sends: from then on the pump decodes each page into Arrow itself, so that
+    /// decoding page n + 1 overlaps encoding and writing page n (another core's work).
+    decode: Arc<OnceLock<Arc<ResultSchema>>>,
+}
+
+/// A page from the pump, decoded if the RowSet asked for that.
+struct Fetched {
+    page: Page,
+    decoded: Option<Decoded>,
 }
 
 impl Drop for Pump {
@@ -180,17 +204,22 @@ impl Drop for Pump {
 impl Pump {
     fn spawn(operation: Operation) -> Self {
         let (tx, rx) = mpsc::channel(1);
-        let task = tokio::spawn(pump(operation, tx));
-        Self { rx, task }
+        let decode = Arc::new(OnceLock::new());
+        let task = tokio::spawn(pump(operation, tx, decode.clone()));
+        Self { rx, task, decode }
     }
 }
 
-async fn pump(mut operation: Operation, tx: mpsc::Sender<Result<Page, BackendError>>) {
+async fn pump(
+    mut operation: Operation,
+    tx: mpsc::Sender<Result<Fetched, BackendError>>,
+    decode: Arc<OnceLock<Arc<ResultSchema>>>,
+) {
     let mut idle_polls = 0;
     loop {
         match operation.next_page().await {
             Ok(None) => return,
-            Ok(Some(page)) => {
+            Ok(Some(mut page)) => {
                 let end = page.end_of_stream;
                 if page.rows.is_empty() && !end && page.job_id.is_none() {
                     // A running job with nothing new: wait a little before asking again.
@@ -199,7 +228,15 @@ async fn pump(mut operation: Operation, tx: mpsc::Sender<Result<Page, BackendErr
                     continue;
                 }
                 idle_polls = 0;
-                if tx.send(Ok(page)).await.is_err() || end {
+                let decoded = match decode.get() {
+                    Some(schema) if !page.rows.is_empty() => {
+                        let rows = std::mem::take(&mut page.rows);
+                        // The body is dropped here: a page waits in the channel as Arrow only.
+                        Some(Decoded { rows: schema.decode_fetched(&rows), kinds: rows.into_kinds() })
+                    }
+                    _ => None,
+                };
+                if tx.send(Ok(Fetched { page, decoded })).await.is_err() || end {
                     return; // the client is gone, or the result is complete
                 }
             }
@@ -489,14 +526,14 @@ impl RowSet {
                     self.stop();
                     return Err(err.into());
                 }
-                Some(Ok(page)) => {
+                Some(Ok(Fetched { page, decoded })) => {
                     if page.job_id.is_some() {
                         self.job_id = page.job_id;
                     }
                     if page.end_of_stream {
                         self.pump = None;
                     }
-                    self.accept(PageData::Fetched(page.rows))?;
+                    self.accept(decoded.map_or(PageData::Fetched(page.rows), PageData::Decoded))?;
                     if page.end_of_stream {
                         self.finished = true;
                     }
@@ -574,21 +611,26 @@ impl RowSet {
                 Ok(())
             }
             ResultMode::Append | ResultMode::Auto => {
-                if let Some(kind) = rows.kinds().into_iter().find(|k| *k != RowKind::Insert) {
+                if let Some(kind) = rows.first_change() {
                     self.stop();
                     return Err(ResultError::NotAppendOnly { kind: kind.short_string() });
                 }
-                self.set_current(&rows)
+                self.set_current(rows)
             }
-            ResultMode::Changelog => self.set_current(&rows),
+            ResultMode::Changelog => self.set_current(rows),
         }
     }
 
-    fn set_current(&mut self, rows: &PageData) -> Result<(), ResultError> {
+    fn set_current(&mut self, rows: PageData) -> Result<(), ResultError> {
+        if let Some(pump) = &self.pump {
+            // The mode and schema are settled once rows are taken (`configure`, `rename_columns`).
+            let _ = pump.decode.set(self.schema.clone());
+        }
         if !rows.is_empty() {
             let decoded = match rows {
-                PageData::Fetched(rows) => self.schema.decode_fetched(rows),
-                PageData::Values(rows) => self.schema.decode(rows),
+                PageData::Fetched(rows) => self.schema.decode_fetched(&rows),
+                PageData::Decoded(decoded) => decoded.rows,
+                PageData::Values(rows) => self.schema.decode(&rows),
             };
             self.current = Some(decoded.map_err(ResultError::Convert)?);
         }
