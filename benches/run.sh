@@ -205,8 +205,15 @@ bench_own_pipeline() {
 HEADER='| benchmark | baseline (PostgreSQL 15) | flinkwire | ratio | flinkwire rows/s | flinkwire CPU per row | flinkwire peak RSS |
 |---|---|---|---|---|---|---|'
 
+# Everything from this line on in docs/benchmarks.md is written by hand (history, profiles) and
+# kept when the report is rewritten.
+KEEP_MARK='<!-- Below: written by hand, kept by benches/run.sh. -->'
+
 write_report() {
-    local cpu; cpu="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    local cpu kept=""; cpu="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    if [ -f docs/benchmarks.md ] && grep -qF "$KEEP_MARK" docs/benchmarks.md; then
+        kept="$(sed -n "\|$KEEP_MARK|,\$p" docs/benchmarks.md)"
+    fi
     cat >docs/benchmarks.md <<EOF
 # Benchmarks
 
@@ -236,6 +243,7 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
   flinkwire time, so ≥ 1 means flinkwire is as fast. *CPU per row* is flinkwire's user + system
   CPU for the median run ÷ rows; *peak RSS* is flinkwire's VmHWM over that row's runs.
 EOF
+    if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>docs/benchmarks.md; fi
     fw_log "wrote docs/benchmarks.md"
 }
 
