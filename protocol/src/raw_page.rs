@@ -67,20 +67,21 @@ impl RawPage {
             return Err(RawPageError::TooLarge);
         }
         let body = Arc::new(String::from_utf8(body)?);
-        let wire: WirePage<'_> = serde_json::from_str(&body).map_err(|source| {
+        let json_error = |source| {
             let mut end = body.len().min(200);
             while !body.is_char_boundary(end) {
                 end -= 1;
             }
             RawPageError::Json { source, start: body[..end].to_owned() }
-        })?;
+        };
+        let wire: WirePage<'_> = serde_json::from_str(&body).map_err(json_error)?;
         let base = body.as_ptr() as usize;
         let results = match wire.results {
             None => None,
             Some(r) => {
-                let mut fields = Vec::with_capacity(r.data.fields.len());
-                for raw in &r.data.fields {
-                    let text = raw.get();
+                let data = split_rows(r.data).map_err(json_error)?;
+                let mut fields = Vec::with_capacity(data.fields.len());
+                for text in &data.fields {
                     // RawValue borrows from the body: its position is its offset in the body.
                     let start = (text.as_ptr() as usize).checked_sub(base).ok_or(RawPageError::TooLarge)?;
                     let end = start + text.len();
@@ -92,7 +93,7 @@ impl RawPage {
                 Some(RawResults {
                     columns: r.columns,
                     row_format: r.row_format,
-                    rows: RawRows { body: body.clone(), kinds: r.data.kinds, row_starts: r.data.row_starts, fields },
+                    rows: RawRows { body: body.clone(), kinds: data.kinds, row_starts: data.row_starts, fields },
                 })
             }
         };
@@ -179,15 +180,189 @@ struct WireResults<'a> {
     columns: Vec<ColumnInfo>,
     #[serde(default)]
     row_format: RowFormat,
-    #[serde(default, borrow)]
-    data: WireRows<'a>,
+    /// Checked by serde_json as one JSON value, split into rows by [`split_rows`]; `None` when
+    /// absent (a `null` is kept, to be refused as rows are).
+    #[serde(default, borrow, deserialize_with = "present")]
+    data: Option<&'a RawValue>,
+}
+
+fn present<'de, D: de::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(deserializer).map(Some)
+}
+
+/// The rows of `data` (a whole JSON value, already checked by serde_json). The common shape,
+/// `[{"kind":"INSERT","fields":[…]},…]` with no other keys and no escapes in keys, is split by
+/// [`scan_rows`] in one pass over the text; anything else by the serde visitor below, which
+/// gives the same rows or the error.
+fn split_rows(data: Option<&RawValue>) -> Result<WireRows<'_>, serde_json::Error> {
+    let Some(data) = data else { return Ok(WireRows::default()) };
+    match scan_rows(data.get()) {
+        Some(rows) => Ok(rows),
+        None => serde_json::from_str(data.get()),
+    }
+}
+
+/// Splits the text of a valid JSON array of rows, or `None` where it is not of the common shape.
+/// The text is valid JSON (serde_json checked it), so only its structure is followed here.
+fn scan_rows(text: &str) -> Option<WireRows<'_>> {
+    let b = text.as_bytes();
+    let mut rows = WireRows::default();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some(rows);
+    }
+    loop {
+        i = scan_row(text, i, &mut rows)?;
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b']' => return Some(rows),
+            _ => return None,
+        }
+    }
+}
+
+/// One row object at `i`; answers the position after it.
+fn scan_row<'a>(text: &'a str, mut i: usize, rows: &mut WireRows<'a>) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let (mut kind, mut fields) = (None, false);
+    i = skip_ws(b, i + 1);
+    loop {
+        let key_end = string_end(b, i)?;
+        let key = &b[i..key_end];
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        match key {
+            b"\"kind\"" if kind.is_none() => {
+                let end = string_end(b, i)?;
+                kind = Some(match &b[i..end] {
+                    b"\"INSERT\"" => RowKind::Insert,
+                    b"\"UPDATE_BEFORE\"" => RowKind::UpdateBefore,
+                    b"\"UPDATE_AFTER\"" => RowKind::UpdateAfter,
+                    b"\"DELETE\"" => RowKind::Delete,
+                    _ => return None,
+                });
+                i = end;
+            }
+            b"\"fields\"" if !fields => {
+                i = scan_fields(text, i, &mut rows.fields)?;
+                fields = true;
+            }
+            // Other keys, repeated keys, escaped keys: the serde path decides.
+            _ => return None,
+        }
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    let (Some(kind), true) = (kind, fields) else { return None };
+    rows.kinds.push(kind);
+    rows.row_starts.push(u32::try_from(rows.fields.len()).ok()?);
+    Some(i + 1)
+}
+
+/// A row's `fields` array at `i`: each value's text appended; answers the position after it.
+fn scan_fields<'a>(text: &'a str, mut i: usize, fields: &mut Vec<&'a str>) -> Option<usize> {
+    let b = text.as_bytes();
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some(i + 1);
+    }
+    loop {
+        let end = value_end(b, i)?;
+        // The value's text without surrounding whitespace, as serde_json's RawValue borrows it.
+        fields.push(text.get(i..end)?);
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b']' => return Some(i + 1),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end (past the closing quote) of the string starting at `i`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let mut j = i + 1;
+    loop {
+        match b.get(j)? {
+            b'"' => return Some(j + 1),
+            // Valid JSON: an escape is a backslash and at least one more byte.
+            b'\\' => j += 2,
+            _ => j += 1,
+        }
+    }
+}
+
+/// The end of the JSON value starting at `i`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'[' | b'{' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            // A number or a literal: up to the next delimiter.
+            let mut j = i;
+            while !matches!(b.get(j), None | Some(b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')) {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
 }
 
 /// `data`: every row's kind and fields, flattened into three vectors (no allocation per row).
+#[derive(Debug, PartialEq)]
 struct WireRows<'a> {
     kinds: Vec<RowKind>,
     row_starts: Vec<u32>,
-    fields: Vec<&'a RawValue>,
+    /// Each field's text, borrowed from the body.
+    fields: Vec<&'a str>,
 }
 
 impl Default for WireRows<'_> {
@@ -234,7 +409,7 @@ impl<'de> Visitor<'de> for RowsVisitor {
 
 /// One row `{"kind": …, "fields": […]}`: appends its fields, answers its kind.
 struct RowSeed<'v, 'de> {
-    fields: &'v mut Vec<&'de RawValue>,
+    fields: &'v mut Vec<&'de str>,
 }
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_, 'de> {
@@ -280,7 +455,7 @@ impl<'de> Visitor<'de> for RowSeed<'_, 'de> {
 
 /// A row's `fields` array: each value appended as raw text.
 struct FieldsSeed<'v, 'de> {
-    fields: &'v mut Vec<&'de RawValue>,
+    fields: &'v mut Vec<&'de str>,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldsSeed<'_, 'de> {
@@ -300,8 +475,57 @@ impl<'de> Visitor<'de> for FieldsSeed<'_, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element::<&'de RawValue>()? {
-            self.fields.push(value);
+            self.fields.push(value.get());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass split agrees with the serde visitor wherever it answers, and answers for the
+    /// common shape however it is spaced or whatever the values hold.
+    #[test]
+    fn scan_agrees_with_the_visitor() {
+        let common = [
+            "[]",
+            " [ ] ",
+            r#"[{"kind":"INSERT","fields":[]}]"#,
+            r#"[{"kind":"INSERT","fields":[1,"a",null,true,false,-1.5e-3]}]"#,
+            "[ {\n \"fields\" : [ 1 , \"x\" ] ,\t\"kind\" : \"DELETE\" } ,{\"kind\":\"UPDATE_AFTER\",\"fields\":[2,\"y\"]}\r\n]",
+            r#"[{"kind":"UPDATE_BEFORE","fields":["a\"b\\","\u00e9\n","日本",{"k":[1,{"x":"]}"}]},[[],{}],"[{\"]"]}]"#,
+            r#"[{"kind":"INSERT","fields":[{"a":"}"},[1,[2,[3]]]]},{"kind":"INSERT","fields":[0]}]"#,
+        ];
+        for text in common {
+            let scanned = scan_rows(text).unwrap_or_else(|| panic!("not scanned: {text}"));
+            let visited: WireRows<'_> = serde_json::from_str(text).unwrap();
+            assert_eq!(scanned, visited, "{text}");
+        }
+        // Left to the visitor: what it reads differently or refuses.
+        let other = [
+            r#"[{"kind":"INSERT","fields":[1],"extra":2}]"#,
+            r#"[{"kind":"INSERT"}]"#,
+            r#"[{"fields":[1]}]"#,
+            r#"[{"kind":"INSERT","kind":"DELETE","fields":[1]}]"#,
+            r#"[{"kind":"INSERT","fields":[1],"fields":[2]}]"#,
+            r#"[{"\u006bind":"INSERT","fields":[1]}]"#,
+            r#"[{"kind":"UPSERT","fields":[1]}]"#,
+            r#"[{"kind":"INS\u0045RT","fields":[1]}]"#,
+            r#"[{"kind":1,"fields":[1]}]"#,
+            r#"[{"kind":"INSERT","fields":{}}]"#,
+            r#"[1]"#,
+            "null",
+            "{}",
+        ];
+        for text in other {
+            assert!(scan_rows(text).is_none(), "scanned: {text}");
+            let visited: Result<WireRows<'_>, _> = serde_json::from_str(text);
+            let page = format!(r#"{{"resultType":"PAYLOAD","results":{{"columns":[],"data":{text}}}}}"#);
+            let values = serde_json::from_str::<crate::rest::FetchResultsResponse>(&page);
+            assert_eq!(visited.is_ok(), values.is_ok(), "{text}");
+            assert_eq!(RawPage::parse(page.into_bytes()).is_ok(), values.is_ok(), "{text}");
+        }
     }
 }
