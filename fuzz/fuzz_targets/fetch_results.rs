@@ -6,6 +6,9 @@
 //! Invariants beyond "does not panic":
 //! - `rows_to_batch` agrees with `ResultSchema::new(..).batch(..)`; a batch has one row per JSON
 //!   row, one column per gateway column (plus `op` when enabled) and the rows' changelog kinds.
+//! - The streaming path agrees with the value path: where `raw_page::RawPage` reads the body as
+//!   `FetchResultsResponse` does, `ResultSchema::raw_batch` on its field texts gives the same
+//!   batch and kinds as `ResultSchema::batch`, or the same error.
 //! - Whatever the decoder builds, the encoder accepts: binding a batch never fails on an Arrow
 //!   type mismatch, and encoding a row can only fail with "out of PostgreSQL range".
 //! - The encoded DataRow payload is well framed (one `i32` length + bytes per column, `-1` for
@@ -15,6 +18,7 @@
 
 use flinkwire_protocol::json_arrow::{rows_to_batch, ResultSchema};
 use flinkwire_protocol::pg_types;
+use flinkwire_protocol::raw_page::RawPage;
 use flinkwire_protocol::rest::{ColumnInfo, FetchResultsResponse, ResultInfo};
 use libfuzzer_sys::fuzz_target;
 
@@ -44,6 +48,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let batch = schema.batch(&info.data);
     assert_eq!(batch.is_ok(), one_shot.is_ok(), "rows_to_batch and ResultSchema::batch disagree");
+    raw_path_agrees(data, &schema.clone().with_op_column());
     let Ok(batch) = batch else { return };
     check_batch(&schema, &info.data, &batch);
 
@@ -53,3 +58,17 @@ fuzz_target!(|data: &[u8]| {
     let batch = with_op.batch(&info.data).expect("the op column cannot make a page fail");
     check_batch(&with_op, &info.data, &batch);
 });
+
+/// The same body through `RawPage` and `raw_batch` (with the `op` column, so kinds count too).
+fn raw_path_agrees(data: &[u8], schema: &ResultSchema) {
+    let Ok(page) = serde_json::from_slice::<FetchResultsResponse>(data) else { return };
+    let raw = RawPage::parse(data.to_vec()).expect("RawPage refused a body FetchResultsResponse reads");
+    let (values, raw) = match (page.results, raw.results) {
+        (Some(values), Some(raw)) => (values, raw),
+        (None, None) => return,
+        _ => panic!("RawPage and FetchResultsResponse disagree on whether there are results"),
+    };
+    let by_value = schema.batch(&values.data).map(|b| (b.batch, b.kinds)).map_err(|e| e.to_string());
+    let by_text = schema.raw_batch(&raw.rows).map(|b| (b.batch, b.kinds)).map_err(|e| e.to_string());
+    assert_eq!(by_value, by_text, "the value and text paths disagree");
+}

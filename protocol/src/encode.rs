@@ -506,24 +506,9 @@ fn write_text(b: &Bound<'_>, row: usize, buf: &mut BytesMut) {
 }
 
 fn put_int(buf: &mut BytesMut, v: i64) {
-    put_u128_digits(buf, u128::from(v.unsigned_abs()), v < 0);
-}
-
-fn put_u128_digits(buf: &mut BytesMut, mut n: u128, negative: bool) {
-    let mut tmp = [0u8; 40];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if negative {
-        buf.put_u8(b'-');
-    }
-    buf.put_slice(&tmp[i..]);
+    // itoa: two digits per step in 64-bit arithmetic (a u128 division per digit cost more than
+    // the rest of a BIGINT's encoding).
+    buf.put_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Zero-padded to `width` digits.
@@ -555,36 +540,18 @@ fn put_fraction_micros(buf: &mut BytesMut, micros: u64) {
     put_padded(buf, v, digits);
 }
 
-/// A small stack buffer for `core::fmt` output.
-struct StackBuf {
-    bytes: [u8; 48],
-    len: usize,
-}
-
-impl std::fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.bytes.len() {
-            return Err(std::fmt::Error);
-        }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 fn put_f64(buf: &mut BytesMut, v: f64) {
     if !v.is_finite() {
         return put_non_finite(buf, v.is_nan(), v > 0.0);
     }
-    put_float_sci(buf, format_args!("{v:e}"), 15);
+    put_float(buf, ryu::Buffer::new().format_finite(v), 15);
 }
 
 fn put_f32(buf: &mut BytesMut, v: f32) {
     if !v.is_finite() {
         return put_non_finite(buf, v.is_nan(), v > 0.0);
     }
-    put_float_sci(buf, format_args!("{v:e}"), 6);
+    put_float(buf, ryu::Buffer::new().format_finite(v), 6);
 }
 
 fn put_non_finite(buf: &mut BytesMut, nan: bool, positive: bool) {
@@ -595,35 +562,65 @@ fn put_non_finite(buf: &mut BytesMut, nan: bool, positive: bool) {
     });
 }
 
-/// PostgreSQL's shortest-exact float output (`float8out` with `extra_float_digits > 0`): Rust's
-/// `{:e}` gives the same shortest digits; PostgreSQL prints them in fixed notation when the
-/// decimal exponent is in `-4..fixed_below` (15 for float8, 6 for float4), else as `1.5e+20`
-/// with at least two exponent digits.
-fn put_float_sci(buf: &mut BytesMut, sci: std::fmt::Arguments<'_>, fixed_below: i32) {
-    use std::fmt::Write as _;
-    let mut s = StackBuf { bytes: [0; 48], len: 0 };
-    if s.write_fmt(sci).is_err() {
-        return;
-    }
-    let text = &s.bytes[..s.len];
+/// A finite float's shortest round-trip digits (no leading or trailing zeros; `0` for zero), the
+/// decimal exponent of the first and the sign, read from a printed form: ryu's (`1.5e20`,
+/// `0.001`, `100.0`) or `{:e}`'s (`1.5e20`), which carry the same digits.
+struct FloatDigits {
+    negative: bool,
+    digits: [u8; 24],
+    len: usize,
+    exp: i32,
+}
+
+fn float_digits(text: &str) -> FloatDigits {
+    let text = text.as_bytes();
     let (negative, text) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
-    let e_pos = text.iter().position(|&c| c == b'e').unwrap_or(text.len());
-    let exp: i32 = std::str::from_utf8(&text[(e_pos + 1).min(text.len())..])
+    let e_pos = text.iter().position(|&c| c == b'e' || c == b'E').unwrap_or(text.len());
+    let exp_part: i32 = std::str::from_utf8(&text[(e_pos + 1).min(text.len())..])
         .ok()
         .and_then(|e| e.parse().ok())
         .unwrap_or(0);
-    let mut digits = [0u8; 24];
-    let mut n = 0;
+    let mut out = FloatDigits { negative, digits: [0; 24], len: 0, exp: 0 };
+    // Digits before the point, and leading zeros before the first significant digit.
+    let (mut seen, mut point, mut leading) = (0i32, None, 0i32);
     for &c in &text[..e_pos] {
-        if c.is_ascii_digit() && n < digits.len() {
-            digits[n] = c;
-            n += 1;
+        if c == b'.' {
+            point = Some(seen);
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            continue;
+        }
+        seen += 1;
+        if out.len == 0 && c == b'0' {
+            leading += 1;
+        } else if out.len < out.digits.len() {
+            out.digits[out.len] = c;
+            out.len += 1;
         }
     }
-    let digits = &digits[..n.max(1)];
+    while out.len > 1 && out.digits[out.len - 1] == b'0' {
+        out.len -= 1;
+    }
+    if out.len == 0 {
+        out.digits[0] = b'0';
+        out.len = 1;
+    } else {
+        out.exp = point.unwrap_or(seen) - leading - 1 + exp_part;
+    }
+    out
+}
+
+/// PostgreSQL's shortest-exact float output (`float8out` with `extra_float_digits > 0`) of a
+/// finite float printed by ryu (the shortest digits): fixed notation when the decimal exponent
+/// is in `-4..fixed_below` (15 for float8, 6 for float4), else `1.5e+20` with at least two
+/// exponent digits.
+fn put_float(buf: &mut BytesMut, printed: &str, fixed_below: i32) {
+    let FloatDigits { negative, digits, len, exp } = float_digits(printed);
+    let digits = &digits[..len];
     if negative {
         buf.put_u8(b'-');
     }
@@ -659,6 +656,13 @@ fn decimal_digits(unscaled: i128, scale: u32) -> ([u8; 80], usize) {
     let mut tmp = [b'0'; 80];
     let mut n = unscaled.unsigned_abs();
     let mut i = tmp.len();
+    // 128-bit division only while the value needs it; most DECIMALs fit 64 bits.
+    while n > u128::from(u64::MAX) {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let mut n = n as u64;
     while n > 0 {
         i -= 1;
         tmp[i] = b'0' + (n % 10) as u8;
@@ -1104,8 +1108,8 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::json_arrow::tests::{col, row, transcript_page};
-    use crate::json_arrow::{rows_to_batch, ResultSchema};
+    use crate::json_arrow::tests::{both_paths, col, row, rows_to_batch, transcript_page};
+    use crate::json_arrow::ResultSchema;
     use crate::logical_type::parse_sql_type;
     use crate::rest::RowKind;
 
@@ -1135,14 +1139,14 @@ mod tests {
         let rows: Vec<_> = rows.into_iter().map(|r| row(RowKind::Insert, r)).collect();
         let schema = ResultSchema::new(&columns).unwrap();
         let types = schema.columns().iter().map(|c| c.data_type.clone()).collect();
-        (types, schema.batch(&rows).unwrap().batch)
+        (types, both_paths(&schema, &rows).unwrap().batch)
     }
 
     #[test]
     fn transcript_row_as_text() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let got: Vec<Option<String>> = schema
             .columns()
             .iter()
@@ -1173,7 +1177,7 @@ mod tests {
     fn transcript_row_as_binary_decodes_with_postgres_types() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let t = |i: usize| schema.columns()[i].data_type.clone();
         let c = |i: usize| batch.column(i).clone();
         assert_eq!(decode::<i32>(&c(0), 0, &t(0)), 1);
@@ -1203,7 +1207,7 @@ mod tests {
         };
         let info: crate::rest::ResultInfo = serde_json::from_str(&text_file).unwrap();
         let schema = ResultSchema::new(&info.columns).unwrap();
-        let batch = schema.batch(&info.data).unwrap().batch;
+        let batch = both_paths(&schema, &info.data).unwrap().batch;
         let out: Vec<String> = schema
             .columns()
             .iter()
@@ -1240,6 +1244,60 @@ mod tests {
         assert_eq!(decode::<Vec<f64>>(batch.column(9).as_ref(), 0, &schema.columns()[9].data_type), [1.1, 2.2, 3.3]);
         assert_eq!(decode::<i16>(batch.column(1).as_ref(), 0, &schema.columns()[1].data_type), 99);
         assert_eq!(decode::<f32>(batch.column(5).as_ref(), 0, &schema.columns()[5].data_type), 33.333);
+    }
+
+    /// ryu's digits against `{:e}`'s (the encoder's reference before ryu), for spread-out bit
+    /// patterns of both widths and the edges: as many digits, the same exponent, and the same
+    /// digits except where the value lies exactly halfway between two shortest forms: there ryu
+    /// rounds the last digit to even, as PostgreSQL does (its float output is ryu, since 12),
+    /// and core::fmt rounds up (e.g. the float4 2567984.25: ryu and PostgreSQL 2.5679842e+06).
+    #[test]
+    fn ryu_gives_the_shortest_digits_of_core_fmt() {
+        let same = |ryu: &str, fmt: &str| {
+            let (a, b) = (float_digits(ryu), float_digits(fmt));
+            assert_eq!((a.negative, a.len, a.exp), (b.negative, b.len, b.exp), "{ryu} vs {fmt}");
+            let (a, b) = (&a.digits[..a.len], &b.digits[..b.len]);
+            if a != b {
+                let last = a.len() - 1;
+                assert!(a[..last] == b[..last] && b[last] == a[last] + 1 && a[last] % 2 == 0, "{ryu} vs {fmt}");
+            }
+        };
+        let mut bits = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut edges = vec![0.0, -0.0, 1.0, 0.1, 100.0, 1e15, 1e16, 123456789012345680.0, 1e-4, 1e-5, 5e-324, f64::MAX, f64::MIN_POSITIVE];
+        edges.extend((0..200_000).map(|_| {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            f64::from_bits(bits)
+        }));
+        edges.extend((0..100_000).map(|i| f64::from(i) / 100.0));
+        for v in edges.into_iter().filter(|v| v.is_finite()) {
+            same(ryu::Buffer::new().format_finite(v), &format!("{v:e}"));
+            let f = v as f32;
+            if f.is_finite() {
+                same(ryu::Buffer::new().format_finite(f), &format!("{f:e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn integers_and_decimals_print_every_digit() {
+        let ints = arrow_array::Int64Array::from(vec![i64::MIN, i64::MAX, 0, -1, 1_000_000_007]);
+        let got: Vec<String> = (0..ints.len()).map(|r| text(&ints, r, &ty("BIGINT")).unwrap()).collect();
+        assert_eq!(got, ["-9223372036854775808", "9223372036854775807", "0", "-1", "1000000007"]);
+        let max38 = 99_999_999_999_999_999_999_999_999_999_999_999_999_i128;
+        let decimals = arrow_array::Decimal128Array::from(vec![max38, -max38, 0, -5, i128::from(u64::MAX) + 1])
+            .with_precision_and_scale(38, 18)
+            .unwrap();
+        let got: Vec<String> =
+            (0..decimals.len()).map(|r| text(&decimals, r, &ty("DECIMAL(38, 18)")).unwrap()).collect();
+        assert_eq!(got, [
+            "99999999999999999999.999999999999999999",
+            "-99999999999999999999.999999999999999999",
+            "0.000000000000000000",
+            "-0.000000000000000005",
+            "18.446744073709551616",
+        ]);
     }
 
     #[test]
@@ -1494,7 +1552,7 @@ mod tests {
     fn row_encoder_writes_datarow_fields() {
         let (columns, rows) = transcript_page();
         let schema = ResultSchema::new(&columns).unwrap().with_op_column();
-        let batch = schema.batch(&rows).unwrap().batch;
+        let batch = both_paths(&schema, &rows).unwrap().batch;
         let types: Vec<DataType> = schema.columns().iter().map(|c| c.data_type.clone()).collect();
         let enc = RowEncoder::new(&types, &[Format::Text]).unwrap();
         let bound = enc.bind(&batch).unwrap();
@@ -1565,7 +1623,7 @@ mod tests {
                 continue;
             }
             let schema = ResultSchema::new(&results.columns).unwrap().with_op_column();
-            let out = schema.batch(&results.data).unwrap();
+            let out = both_paths(&schema, &results.data).unwrap();
             kinds.extend(out.kinds.iter().copied());
             let types: Vec<DataType> = schema.columns().iter().map(|c| c.data_type.clone()).collect();
             for format in [Format::Text, Format::Binary] {

@@ -27,6 +27,13 @@
 //!
 //! DECIMAL values are read from the number's exact text: this crate enables serde_json's
 //! `arbitrary_precision` so that `DECIMAL(38, 18)` survives the trip through `serde_json::Value`.
+//!
+//! Two inputs, one set of readers: [`ResultSchema::batch`] takes rows of `Value`s
+//! ([`RowData`], flinkwire's own answers and the `table` mode), [`ResultSchema::raw_batch`] a
+//! fetched page's field texts ([`RawRows`], the streaming path; see [`raw`] for how it avoids a
+//! `Value` per field without reading anything differently).
+
+mod raw;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -49,6 +56,7 @@ use crate::encode::calendar::days_from_civil;
 use crate::encode::{EncodeError, Format, RowEncoder};
 use crate::logical_type::{DataType, LogicalType, TypeError};
 use crate::pg_types::{pg_type, PgType};
+use crate::raw_page::RawRows;
 use crate::rest::{ColumnInfo, RowData, RowKind};
 
 /// Name of the optional changelog column.
@@ -190,26 +198,51 @@ impl ResultSchema {
 
     /// Converts one page of rows.
     pub fn batch(&self, rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
-        let data_columns = &self.columns[usize::from(self.op_column)..];
-        for (row, r) in rows.iter().enumerate() {
-            if r.fields.len() != data_columns.len() {
-                return Err(ConvertError::FieldCount { row, found: r.fields.len(), expected: data_columns.len() });
-            }
-        }
-        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
-        if self.op_column {
-            arrays.push(Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.kind.short_string()))));
-        }
+        self.check_field_counts(rows.iter().map(|r| r.fields.len()))?;
+        let kinds = rows.iter().map(|r| r.kind).collect();
         let mut cells: Vec<Cell<'_>> = Vec::with_capacity(rows.len());
-        for (c, col) in data_columns.iter().enumerate() {
+        self.assemble(kinds, |c, col, ctx| {
             cells.clear();
             cells.extend(rows.iter().enumerate().map(|(i, r)| (i, &r.fields[c])));
-            let ctx = Ctx { column: &col.name, path: String::new() };
-            arrays.push(build(&col.data_type, &cells, &ctx)?);
+            build(&col.data_type, &cells, ctx)
+        })
+    }
+
+    /// Converts one fetched page, reading each field from its JSON text (same values and errors
+    /// as [`ResultSchema::batch`] on the parsed rows).
+    pub fn raw_batch(&self, rows: &RawRows) -> Result<ResultBatch, ConvertError> {
+        self.check_field_counts((0..rows.len()).map(|row| rows.row_len(row)))?;
+        self.assemble(rows.kinds().to_vec(), |c, col, ctx| raw::raw_column(&col.data_type, rows, c, ctx))
+    }
+
+    fn check_field_counts(&self, counts: impl Iterator<Item = usize>) -> Result<(), ConvertError> {
+        let expected = self.columns.len() - usize::from(self.op_column);
+        for (row, found) in counts.enumerate() {
+            if found != expected {
+                return Err(ConvertError::FieldCount { row, found, expected });
+            }
         }
-        let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        Ok(())
+    }
+
+    /// The batch of rows with these kinds: the `op` column if enabled, then `column(index, column,
+    /// ctx)` for each data column.
+    fn assemble(
+        &self,
+        kinds: Vec<RowKind>,
+        mut column: impl FnMut(usize, &ResultColumn, &Ctx<'_>) -> Result<ArrayRef, ConvertError>,
+    ) -> Result<ResultBatch, ConvertError> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
+        if self.op_column {
+            arrays.push(Arc::new(StringArray::from_iter_values(kinds.iter().map(|k| k.short_string()))));
+        }
+        for (c, col) in self.columns[usize::from(self.op_column)..].iter().enumerate() {
+            let ctx = Ctx { column: &col.name, path: String::new() };
+            arrays.push(column(c, col, &ctx)?);
+        }
+        let options = RecordBatchOptions::new().with_row_count(Some(kinds.len()));
         let batch = RecordBatch::try_new_with_options(self.arrow.clone(), arrays, &options)?;
-        Ok(ResultBatch { batch, kinds: rows.iter().map(|r| r.kind).collect() })
+        Ok(ResultBatch { batch, kinds })
     }
 }
 
@@ -295,22 +328,15 @@ fn build(ty: &DataType, cells: &[Cell<'_>], ctx: &Ctx<'_>) -> Result<ArrayRef, C
         LogicalType::SmallInt => primitive::<Int16Type>(ty, cells, ctx, int_in_range),
         LogicalType::Integer => primitive::<Int32Type>(ty, cells, ctx, int_in_range),
         LogicalType::BigInt => primitive::<Int64Type>(ty, cells, ctx, json_i64),
-        LogicalType::Float => primitive::<Float32Type>(ty, cells, ctx, |v| {
-            number_text(v, &mut text)?.parse::<f32>().map_err(|e| e.to_string())
-        }),
-        LogicalType::Double => primitive::<Float64Type>(ty, cells, ctx, |v| {
-            number_text(v, &mut text)?.parse::<f64>().map_err(|e| e.to_string())
-        }),
+        LogicalType::Float => primitive::<Float32Type>(ty, cells, ctx, json_f32),
+        LogicalType::Double => primitive::<Float64Type>(ty, cells, ctx, json_f64),
         LogicalType::Decimal { .. } => {
             let arrow = to_arrow(ty);
             let ArrowType::Decimal128(precision, scale) = arrow else {
                 unreachable!("DECIMAL maps to Decimal128")
             };
             let scale = scale as u8;
-            let arr = primitive_typed::<Decimal128Type>(ty, cells, ctx, arrow, |v| {
-                parse_decimal(number_text(v, &mut text)?, precision, scale)
-            })?;
-            Ok(arr)
+            primitive_typed::<Decimal128Type>(ty, cells, ctx, arrow, |v| json_decimal(v, precision, scale))
         }
         LogicalType::Char { .. } | LogicalType::VarChar { .. } => {
             let mut b = StringBuilder::with_capacity(cells.len(), cells.len() * 16);
@@ -358,41 +384,21 @@ fn build(ty: &DataType, cells: &[Cell<'_>], ctx: &Ctx<'_>) -> Result<ArrayRef, C
             }
             Ok(Arc::new(b.finish()))
         }
-        LogicalType::Date => primitive::<Date32Type>(ty, cells, ctx, |v| {
-            let s = v.as_str().ok_or("expected a date string")?;
-            let days = parse_date(s).ok_or("expected YYYY-MM-DD")?;
-            i32::try_from(days).map_err(|_| "date out of range".to_owned())
-        }),
-        LogicalType::Time { precision } => {
-            let parse = |v: &Value| -> Result<i64, String> {
-                let s = v.as_str().ok_or("expected a time string")?;
-                parse_time(s).map(|ns| ns as i64).ok_or_else(|| "expected HH:MM:SS[.fraction]".to_owned())
-            };
-            match time_unit(*precision) {
-                TimeUnit::Nanosecond => primitive::<Time64NanosecondType>(ty, cells, ctx, parse),
-                _ => primitive::<Time64MicrosecondType>(ty, cells, ctx, |v| parse(v).map(|ns| ns / 1000)),
-            }
-        }
+        LogicalType::Date => primitive::<Date32Type>(ty, cells, ctx, json_date),
+        LogicalType::Time { precision } => match time_unit(*precision) {
+            TimeUnit::Nanosecond => primitive::<Time64NanosecondType>(ty, cells, ctx, json_time_nanos),
+            _ => primitive::<Time64MicrosecondType>(ty, cells, ctx, |v| json_time_nanos(v).map(|ns| ns / 1000)),
+        },
         LogicalType::Timestamp { precision, .. }
         | LogicalType::TimestampLtz { precision, .. }
         | LogicalType::TimestampTz { precision } => {
             let arrow = to_arrow(ty);
-            let parse = |v: &Value| -> Result<(i64, u32), String> {
-                let s = v.as_str().ok_or("expected a timestamp string")?;
-                parse_timestamp(s).ok_or_else(|| "expected YYYY-MM-DDTHH:MM:SS[.fraction][Z]".to_owned())
-            };
             match time_unit(*precision) {
                 TimeUnit::Nanosecond => primitive_typed::<TimestampNanosecondType>(ty, cells, ctx, arrow, |v| {
-                    let (secs, nanos) = parse(v)?;
-                    secs.checked_mul(1_000_000_000)
-                        .and_then(|n| n.checked_add(i64::from(nanos)))
-                        .ok_or_else(|| "outside the nanosecond range 1677-09-21..2262-04-11".to_owned())
+                    timestamp_nanos(json_timestamp(v)?)
                 }),
                 _ => primitive_typed::<TimestampMicrosecondType>(ty, cells, ctx, arrow, |v| {
-                    let (secs, nanos) = parse(v)?;
-                    secs.checked_mul(1_000_000)
-                        .and_then(|n| n.checked_add(i64::from(nanos / 1000)))
-                        .ok_or_else(|| "timestamp out of range".to_owned())
+                    timestamp_micros(json_timestamp(v)?)
                 }),
             }
         }
@@ -606,14 +612,52 @@ fn int_in_range<T: TryFrom<i64>>(v: &Value) -> Result<T, String> {
     T::try_from(json_i64(v)?).map_err(|_| "out of range".into())
 }
 
+fn json_f32(v: &Value) -> Result<f32, String> {
+    number_text(v)?.parse().map_err(|e: std::num::ParseFloatError| e.to_string())
+}
+
+fn json_f64(v: &Value) -> Result<f64, String> {
+    number_text(v)?.parse().map_err(|e: std::num::ParseFloatError| e.to_string())
+}
+
+fn json_decimal(v: &Value, precision: u8, scale: u8) -> Result<i128, String> {
+    parse_decimal(number_text(v)?, precision, scale)
+}
+
+fn json_date(v: &Value) -> Result<i32, String> {
+    let s = v.as_str().ok_or("expected a date string")?;
+    let days = parse_date(s).ok_or("expected YYYY-MM-DD")?;
+    i32::try_from(days).map_err(|_| "date out of range".to_owned())
+}
+
+/// A TIME value in nanoseconds of the day.
+fn json_time_nanos(v: &Value) -> Result<i64, String> {
+    let s = v.as_str().ok_or("expected a time string")?;
+    parse_time(s).map(|ns| ns as i64).ok_or_else(|| "expected HH:MM:SS[.fraction]".to_owned())
+}
+
+/// A TIMESTAMP value as (seconds since the epoch, nanoseconds).
+fn json_timestamp(v: &Value) -> Result<(i64, u32), String> {
+    let s = v.as_str().ok_or("expected a timestamp string")?;
+    parse_timestamp(s).ok_or_else(|| "expected YYYY-MM-DDTHH:MM:SS[.fraction][Z]".to_owned())
+}
+
+fn timestamp_nanos((secs, nanos): (i64, u32)) -> Result<i64, String> {
+    secs.checked_mul(1_000_000_000)
+        .and_then(|n| n.checked_add(i64::from(nanos)))
+        .ok_or_else(|| "outside the nanosecond range 1677-09-21..2262-04-11".to_owned())
+}
+
+fn timestamp_micros((secs, nanos): (i64, u32)) -> Result<i64, String> {
+    secs.checked_mul(1_000_000)
+        .and_then(|n| n.checked_add(i64::from(nanos / 1000)))
+        .ok_or_else(|| "timestamp out of range".to_owned())
+}
+
 /// The text of a JSON number (exact with `arbitrary_precision`) or of a string.
-fn number_text<'a>(v: &'a Value, scratch: &'a mut String) -> Result<&'a str, String> {
+fn number_text(v: &Value) -> Result<&str, String> {
     match v {
-        Value::Number(n) => {
-            scratch.clear();
-            let _ = write!(scratch, "{n}");
-            Ok(scratch.as_str())
-        }
+        Value::Number(n) => Ok(n.as_str()),
         Value::String(s) => Ok(s.trim()),
         _ => Err("expected a number".into()),
     }
@@ -809,6 +853,29 @@ pub(crate) mod tests {
         RowData { kind, fields }
     }
 
+    /// `schema.batch(rows)`, checked against the streaming path: the same rows serialised into a
+    /// page body, read by `RawPage` and `raw_batch`, must give the same batch and kinds, or the
+    /// same error. So every golden test below (and the encoder's) covers both decoders.
+    pub(crate) fn both_paths(schema: &ResultSchema, rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
+        let by_value = schema.batch(rows);
+        let body = json!({"resultType": "PAYLOAD", "results": {"columns": [], "data": rows}}).to_string();
+        let page = crate::raw_page::RawPage::parse(body.clone().into_bytes()).expect("a page of serialised rows");
+        let by_text = schema.raw_batch(&page.results.expect("the page has results").rows);
+        match (&by_value, &by_text) {
+            (Ok(v), Ok(t)) => assert_eq!((&v.batch, &v.kinds), (&t.batch, &t.kinds), "{body}"),
+            (Err(v), Err(t)) => assert_eq!(v.to_string(), t.to_string(), "{body}"),
+            (v, t) => panic!("the paths disagree on {body}: {:?} vs {:?}", v.as_ref().err(), t.as_ref().err()),
+        }
+        by_value
+    }
+
+    /// `super::rows_to_batch` through [`both_paths`], with and without the `op` column.
+    pub(crate) fn rows_to_batch(columns: &[ColumnInfo], rows: &[RowData]) -> Result<ResultBatch, ConvertError> {
+        let schema = ResultSchema::new(columns)?;
+        let _ = both_paths(&schema.clone().with_op_column(), rows);
+        both_paths(&schema, rows)
+    }
+
     /// The typed-literal query of the transcript, its columns and its one row, copied inline so
     /// this test does not depend on the shared file.
     pub(crate) fn transcript_page() -> (Vec<ColumnInfo>, Vec<RowData>) {
@@ -897,7 +964,7 @@ pub(crate) mod tests {
         let schema = ResultSchema::new(&columns).unwrap().with_op_column();
         assert_eq!(schema.columns()[0].name, "op");
         assert_eq!(schema.columns()[0].pg_type.oid, 1042);
-        let out = schema.batch(&rows).unwrap();
+        let out = both_paths(&schema, &rows).unwrap();
         assert_eq!(out.kinds, [RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete]);
         let ops: Vec<&str> = out.batch.column(0).as_string::<i32>().iter().flatten().collect();
         assert_eq!(ops, ["+I", "-U", "+U", "-D"]);
@@ -1015,6 +1082,64 @@ pub(crate) mod tests {
         let rows: Vec<RowData> =
             serde_json::from_str(r#"[{"kind":"INSERT","fields":["100000000000000000-01-01", "0e2147483647"]}]"#).unwrap();
         assert!(rows_to_batch(&columns, &rows).is_err());
+    }
+
+    /// Every Flink type the value decoder reads, each with a NULL row, through both decoders
+    /// (`both_paths`), in every changelog kind; DECIMAL(38, s) digit for digit on the text path.
+    #[test]
+    fn text_path_reads_every_type_like_the_value_path() {
+        let columns = vec![
+            col("d38", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":18})),
+            col("d38_0", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":0})),
+            col("d38_38", json!({"type":"DECIMAL","nullable":true,"precision":38,"scale":38})),
+            col("ltz3", json!({"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":true,"precision":3})),
+            col("ltz9", json!({"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":true,"precision":9})),
+            col("ts9", json!({"type":"TIMESTAMP_WITHOUT_TIME_ZONE","nullable":true,"precision":9})),
+            col("t3", json!({"type":"TIME_WITHOUT_TIME_ZONE","nullable":true,"precision":3})),
+            col("dt", json!({"type":"DATE","nullable":true})),
+            col("ti", json!({"type":"TINYINT","nullable":true})),
+            col("si", json!({"type":"SMALLINT","nullable":true})),
+            col("f", json!({"type":"FLOAT","nullable":true})),
+            col("vb", json!({"type":"VARBINARY","nullable":true,"length":10})),
+            col("ym", json!({"type":"INTERVAL_YEAR_MONTH","nullable":true,"precision":2,"resolution":"YEAR_TO_MONTH"})),
+            col("arr", json!({"type":"ARRAY","nullable":true,"elementType":{"type":"DECIMAL","nullable":true,"precision":38,"scale":2}})),
+            col("m", json!({"type":"MAP","nullable":true,"keyType":{"type":"INTEGER","nullable":false},"valueType":{"type":"VARCHAR","nullable":true,"length":5}})),
+            col("ms", json!({"type":"MULTISET","nullable":true,"elementType":{"type":"VARCHAR","nullable":true,"length":5}})),
+            col("r", json!({"type":"ROW","nullable":true,"fields":[
+                {"name":"a","fieldType":{"type":"TIMESTAMP_WITH_LOCAL_TIME_ZONE","nullable":false,"precision":6}},
+                {"name":"b","fieldType":{"type":"ROW","nullable":true,"fields":[{"name":"c","fieldType":{"type":"BIGINT","nullable":true}}]}}]})),
+            col("raw", json!({"type":"RAW","nullable":true,"class":"x.Y","serializer":"AA=="})),
+            col("n", json!({"type":"NULL"})),
+        ];
+        // Text, not `json!`: the DECIMAL numbers must reach the decoders with all their digits.
+        let text = r#"[
+            [-99999999999999999999.999999999999999999, 99999999999999999999999999999999999999,
+             0.00000000000000000000000000000000000001, "1970-01-01T00:00:00Z", "2024-01-02T03:04:05.123456789Z",
+             "2024-01-02T03:04:05.123456789", "12:34:56.789", "2024-02-29", -128, 32767, 3.4028235e38, "AQID", 27,
+             [1.5, null], {"1": "a", "2": null}, {"x": 2}, {"a": "2024-01-02T03:04:05.123456Z", "b": {"c": 9}},
+             {"any": [1]}, null],
+            [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null]
+        ]"#;
+        let Value::Array(rows) = serde_json::from_str::<Value>(text).unwrap() else { unreachable!() };
+        let kinds = [RowKind::Insert, RowKind::UpdateBefore, RowKind::UpdateAfter, RowKind::Delete];
+        let rows: Vec<RowData> = kinds
+            .iter()
+            .flat_map(|k| rows.iter().map(move |r| row(*k, r.as_array().unwrap().clone())))
+            .collect();
+        let schema = ResultSchema::new(&columns).unwrap();
+        let out = both_paths(&schema, &rows).unwrap();
+        let with_op = both_paths(&schema.clone().with_op_column(), &rows).unwrap();
+        assert_eq!(with_op.batch.num_columns(), columns.len() + 1);
+        assert_eq!(out.kinds.len(), 8);
+        assert_eq!(out.kinds[7], RowKind::Delete);
+        let d = out.batch.column(0).as_primitive::<Decimal128Type>();
+        assert_eq!(d.value(0), -99999999999999999999999999999999999999);
+        assert_eq!(out.batch.column(1).as_primitive::<Decimal128Type>().value(0), 99999999999999999999999999999999999999);
+        assert_eq!(out.batch.column(2).as_primitive::<Decimal128Type>().value(0), 1);
+        assert_eq!(out.batch.column(4).as_primitive::<TimestampNanosecondType>().value(0), 1_704_164_645_123_456_789);
+        for c in 0..columns.len() {
+            assert!(out.batch.column(c).logical_nulls().is_some_and(|n| n.is_null(1)), "column {c}");
+        }
     }
 
     #[test]

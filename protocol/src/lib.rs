@@ -8,6 +8,7 @@
 //! - [`logical_type`]: Flink `LogicalType` as the gateway serialises it in `columns[].logicalType`.
 //! - [`arrow_types`]: Flink type → Arrow `DataType`.
 //! - [`pg_types`]: Flink type → PostgreSQL type (OID, name, length).
+//! - [`raw_page`]: a fetched result page with its fields kept as JSON text.
 //! - [`json_arrow`]: gateway JSON result rows → Arrow `RecordBatch`.
 //! - [`encode`]: Arrow values → PostgreSQL text and binary wire encodings.
 //! - [`sqlstate`]: gateway error bodies → SQLSTATE + short message.
@@ -21,5 +22,6 @@ pub mod json_arrow;
 pub mod logical_type;
 pub mod params;
 pub mod pg_types;
+pub mod raw_page;
 pub mod rest;
 pub mod sqlstate;

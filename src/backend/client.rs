@@ -183,6 +183,21 @@ impl GatewayClient {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
+        let bytes = self.request_body(method.clone(), path, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            BackendError::Protocol(format!(
+                "{method} {path}: {e}: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })
+    }
+
+    /// Sends one request and answers the body of a 200 answer, undecoded; error bodies become
+    /// classified errors.
+    pub(crate) async fn request_body<B>(&self, method: Method, path: &str, body: Option<&B>) -> Result<Vec<u8>, BackendError>
+    where
+        B: Serialize + ?Sized,
+    {
         let url = format!("{}{}", self.inner.base_url, path);
         let mut req = self.inner.http.request(method.clone(), &url);
         if let Some(body) = body {
@@ -209,12 +224,7 @@ impl GatewayClient {
             warn!(%method, %path, status = status.as_u16(), body = %text, "SQL Gateway error");
             return Err(BackendError::Gateway(classify_error_body(status.as_u16(), &text)));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            BackendError::Protocol(format!(
-                "{method} {path}: {e}: {}",
-                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-            ))
-        })
+        Ok(bytes)
     }
 }
 

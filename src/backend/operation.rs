@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use flinkwire_protocol::rest::{
-    ColumnInfo, FetchResultsResponse, ResultKind, ResultType, RowData,
-};
+use flinkwire_protocol::raw_page::{RawPage, RawRows};
+use flinkwire_protocol::rest::{ColumnInfo, ResultKind, ResultType};
 use reqwest::Method;
 use tracing::debug;
 
@@ -21,8 +20,8 @@ const MAX_POLL_DELAY: Duration = Duration::from_millis(100);
 pub struct Page {
     /// The result schema (repeated by the gateway on every page).
     pub columns: Vec<ColumnInfo>,
-    /// The rows of this page, possibly none while a job runs.
-    pub rows: Vec<RowData>,
+    /// The rows of this page (as JSON texts), possibly none while a job runs.
+    pub rows: RawRows,
     /// `SUCCESS` (no rows of its own: DDL, SET…) or `SUCCESS_WITH_CONTENT`.
     pub result_kind: Option<ResultKind>,
     /// Whether the statement was a query (`isQueryResult`).
@@ -72,7 +71,9 @@ impl Operation {
         let mut delay = MIN_POLL_DELAY;
         loop {
             let Some(path) = self.next.take() else { return Ok(None) };
-            let resp: FetchResultsResponse = self.client.request(Method::GET, &path, None::<&()>).await?;
+            let body = self.client.request_body(Method::GET, &path, None::<&()>).await?;
+            // The rows stay JSON text here; they become Arrow column by column (`crate::results`).
+            let resp = RawPage::parse(body).map_err(|e| BackendError::Protocol(format!("GET {path}: {e}")))?;
             match resp.result_type {
                 ResultType::NotReady => {
                     // The gateway repeats the same token until the result is ready.
@@ -88,7 +89,7 @@ impl Operation {
                     })?;
                     return Ok(Some(Page {
                         columns: results.columns,
-                        rows: results.data,
+                        rows: results.rows,
                         result_kind: resp.result_kind,
                         is_query_result: resp.is_query_result.unwrap_or(false),
                         job_id: resp.job_id,

@@ -109,7 +109,8 @@ impl GatewaySession {
         let mut operation = self.execute(statement, BTreeMap::new()).await?;
         let mut rows = Vec::new();
         while let Some(page) = operation.next_page().await? {
-            rows.extend(page.rows.into_iter().map(|row| {
+            let values = page.rows.to_row_data().map_err(|e| BackendError::Protocol(format!("a result row: {e}")))?;
+            rows.extend(values.into_iter().map(|row| {
                 row.fields
                     .into_iter()
                     .map(|v| match v {

@@ -35,6 +35,9 @@ use crate::config::LimitsConfig;
 /// backpressure) until pgwire reads them.
 const READ_AHEAD_LIMIT: usize = 64 * 1024;
 
+/// Bytes of encoded messages gathered before they are written to the socket.
+const WRITE_CHUNK: usize = 64 * 1024;
+
 /// Called when the client is leaving (Terminate or end of stream) while a result is written.
 type OnLeaving = std::sync::Arc<dyn Fn() + Send + Sync>;
 
@@ -196,6 +199,9 @@ where
     tracked.read_buf = read_buf;
     tracked.write_buf = parts.write_buf;
     let mut socket = Framed::from_parts(tracked);
+    // Results are written in chunks of this size rather than tokio-util's default 8 KiB: a
+    // fraction of the syscalls (each write also reads ahead, see `TrackedStream`).
+    socket.set_backpressure_boundary(WRITE_CHUNK);
 
     let startup_handler = handlers.startup_handler();
     let simple_query_handler = handlers.simple_query_handler();

@@ -6,6 +6,7 @@ use arrow_array::RecordBatch;
 use bytes::BytesMut;
 use flinkwire_protocol::encode::{Format as WireFormat, RowEncoder};
 use flinkwire_protocol::json_arrow;
+use flinkwire_protocol::raw_page::RawRows;
 use flinkwire_protocol::logical_type::DataType;
 use flinkwire_protocol::rest::{ColumnInfo, RowData};
 use pgwire::api::portal::Format;
@@ -66,9 +67,15 @@ impl ResultSchema {
             .collect()
     }
 
-    /// Decodes one page of gateway rows.
+    /// Decodes rows given as values (flinkwire's own answers, `table` mode).
     pub fn decode(self: &Arc<Self>, rows: &[RowData]) -> Result<PageRows, String> {
         let batch = self.inner.batch(rows).map_err(|e| e.to_string())?.batch;
+        Ok(PageRows { schema: self.clone(), batch, next: 0 })
+    }
+
+    /// Decodes one fetched gateway page.
+    pub fn decode_fetched(self: &Arc<Self>, rows: &RawRows) -> Result<PageRows, String> {
+        let batch = self.inner.raw_batch(rows).map_err(|e| e.to_string())?.batch;
         Ok(PageRows { schema: self.clone(), batch, next: 0 })
     }
 }

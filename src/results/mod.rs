@@ -16,8 +16,9 @@ mod encode;
 pub mod settings;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use flinkwire_protocol::raw_page::RawRows;
 use flinkwire_protocol::rest::{ColumnInfo, ResultKind, RowData, RowKind};
 use flinkwire_protocol::sqlstate::SqlState;
 use pgwire::api::portal::Format;
@@ -132,11 +133,66 @@ pub enum Next {
     End,
 }
 
+/// A page's rows: as fetched (field texts, read straight into Arrow), already decoded by the
+/// pump, or as values (flinkwire's own answers).
+enum PageData {
+    Fetched(RawRows),
+    Decoded(Decoded),
+    Values(Vec<RowData>),
+}
+
+/// A page the pump decoded with the result's schema: its rows' kinds and the batch (or why it
+/// could not be decoded, reported when the page's turn comes, as if decoded then).
+struct Decoded {
+    kinds: Vec<RowKind>,
+    rows: Result<PageRows, String>,
+}
+
+impl PageData {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Fetched(rows) => rows.is_empty(),
+            Self::Decoded(decoded) => decoded.kinds.is_empty(),
+            Self::Values(rows) => rows.is_empty(),
+        }
+    }
+
+    /// The changelog kind of the first row that is not an insert.
+    fn first_change(&self) -> Option<RowKind> {
+        let not_insert = |k: &RowKind| *k != RowKind::Insert;
+        match self {
+            Self::Fetched(rows) => rows.kinds().iter().copied().find(not_insert),
+            Self::Decoded(decoded) => decoded.kinds.iter().copied().find(not_insert),
+            Self::Values(rows) => rows.iter().map(|r| r.kind).find(not_insert),
+        }
+    }
+
+    /// The rows as values (`table` mode keys its rows by their JSON).
+    fn into_values(self) -> Result<Vec<RowData>, ResultError> {
+        match self {
+            Self::Fetched(rows) => rows.to_row_data().map_err(|e| ResultError::Convert(e.to_string())),
+            Self::Values(rows) => Ok(rows),
+            // The pump decodes only once a mode that shows batches took the first page.
+            Self::Decoded(_) => Err(ResultError::Convert("a decoded page where values were expected".into())),
+        }
+    }
+}
+
 /// The background task following an operation's pages. Dropping it aborts the task, which drops
 /// (and so closes) the operation.
 struct Pump {
-    rx: mpsc::Receiver<Result<Page, BackendError>>,
+    rx: mpsc::Receiver<Result<Fetched, BackendError>>,
     task: JoinHandle<()>,
+    /// Set by the RowSet once it knows it shows pages as batches (not `table` mode), with the
+    /// schema it sends: from then on the pump decodes each page into Arrow itself, so that
+    /// decoding page n + 1 overlaps encoding and writing page n (another core's work).
+    decode: Arc<OnceLock<Arc<ResultSchema>>>,
+}
+
+/// A page from the pump, decoded if the RowSet asked for that.
+struct Fetched {
+    page: Page,
+    decoded: Option<Decoded>,
 }
 
 impl Drop for Pump {
@@ -148,17 +204,22 @@ impl Drop for Pump {
 impl Pump {
     fn spawn(operation: Operation) -> Self {
         let (tx, rx) = mpsc::channel(1);
-        let task = tokio::spawn(pump(operation, tx));
-        Self { rx, task }
+        let decode = Arc::new(OnceLock::new());
+        let task = tokio::spawn(pump(operation, tx, decode.clone()));
+        Self { rx, task, decode }
     }
 }
 
-async fn pump(mut operation: Operation, tx: mpsc::Sender<Result<Page, BackendError>>) {
+async fn pump(
+    mut operation: Operation,
+    tx: mpsc::Sender<Result<Fetched, BackendError>>,
+    decode: Arc<OnceLock<Arc<ResultSchema>>>,
+) {
     let mut idle_polls = 0;
     loop {
         match operation.next_page().await {
             Ok(None) => return,
-            Ok(Some(page)) => {
+            Ok(Some(mut page)) => {
                 let end = page.end_of_stream;
                 if page.rows.is_empty() && !end && page.job_id.is_none() {
                     // A running job with nothing new: wait a little before asking again.
@@ -167,7 +228,15 @@ async fn pump(mut operation: Operation, tx: mpsc::Sender<Result<Page, BackendErr
                     continue;
                 }
                 idle_polls = 0;
-                if tx.send(Ok(page)).await.is_err() || end {
+                let decoded = match decode.get() {
+                    Some(schema) if !page.rows.is_empty() => {
+                        let rows = std::mem::take(&mut page.rows);
+                        // The body is dropped here: a page waits in the channel as Arrow only.
+                        Some(Decoded { rows: schema.decode_fetched(&rows), kinds: rows.into_kinds() })
+                    }
+                    _ => None,
+                };
+                if tx.send(Ok(Fetched { page, decoded })).await.is_err() || end {
                     return; // the client is gone, or the result is complete
                 }
             }
@@ -221,7 +290,7 @@ pub struct RowSet {
     /// Pages still to come; `None` once finished or stopped.
     pump: Option<Pump>,
     /// The first page's rows, read by [`RowSet::start`], not yet taken.
-    first: Option<Vec<RowData>>,
+    first: Option<PageData>,
     /// The page being sent, with how far the client has got.
     current: Option<PageRows>,
     /// No more pages will come.
@@ -295,19 +364,19 @@ impl RowSet {
             return Ok(Outcome::Done);
         }
         let pump = (!page.end_of_stream).then(|| Pump::spawn(operation));
-        Ok(Outcome::Rows(Self::new(page.columns, page.rows, pump, page.job_id, false)?))
+        Ok(Outcome::Rows(Self::new(page.columns, PageData::Fetched(page.rows), pump, page.job_id, false)?))
     }
 
     /// Rows answered by flinkwire itself (no gateway operation behind them), in the gateway's
     /// JSON shape so they are typed and encoded exactly like Flink's.
     pub fn local(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
-        Self::new(columns.to_vec(), rows, None, None, true)
+        Self::new(columns.to_vec(), PageData::Values(rows), None, None, true)
     }
 
     /// A result whose first page is `first`; `pump` brings the rest (none: finished).
     fn new(
         columns: Vec<ColumnInfo>,
-        first: Vec<RowData>,
+        first: PageData,
         pump: Option<Pump>,
         job_id: Option<String>,
         local: bool,
@@ -526,7 +595,7 @@ impl RowSet {
                     self.stop();
                     return Err(err.into());
                 }
-                Some(Ok(page)) => {
+                Some(Ok(Fetched { page, decoded })) => {
                     if page.job_id.is_some() && page.job_id != self.job_id {
                         self.job_id = page.job_id;
                         if let (Some(watcher), Some(job)) = (&self.job_watcher, &self.job_id) {
@@ -536,7 +605,7 @@ impl RowSet {
                     if page.end_of_stream {
                         self.pump = None;
                     }
-                    self.accept(page.rows)?;
+                    self.accept(decoded.map_or(PageData::Fetched(page.rows), PageData::Decoded))?;
                     if page.end_of_stream {
                         self.finished = true;
                     }
@@ -599,9 +668,10 @@ impl RowSet {
     }
 
     /// Takes one page's rows according to the mode.
-    fn accept(&mut self, rows: Vec<RowData>) -> Result<(), ResultError> {
+    fn accept(&mut self, rows: PageData) -> Result<(), ResultError> {
         match self.mode {
             ResultMode::Table => {
+                let rows = rows.into_values()?;
                 let table = self.table.get_or_insert_with(Table::default);
                 for row in rows {
                     table.apply(row);
@@ -613,19 +683,28 @@ impl RowSet {
                 Ok(())
             }
             ResultMode::Append | ResultMode::Auto => {
-                if let Some(row) = rows.iter().find(|r| r.kind != RowKind::Insert) {
+                if let Some(kind) = rows.first_change() {
                     self.stop();
-                    return Err(ResultError::NotAppendOnly { kind: row.kind.short_string() });
+                    return Err(ResultError::NotAppendOnly { kind: kind.short_string() });
                 }
-                self.set_current(&rows)
+                self.set_current(rows)
             }
-            ResultMode::Changelog => self.set_current(&rows),
+            ResultMode::Changelog => self.set_current(rows),
         }
     }
 
-    fn set_current(&mut self, rows: &[RowData]) -> Result<(), ResultError> {
+    fn set_current(&mut self, rows: PageData) -> Result<(), ResultError> {
+        if let Some(pump) = &self.pump {
+            // The mode and schema are settled once rows are taken (`configure`, `rename_columns`).
+            let _ = pump.decode.set(self.schema.clone());
+        }
         if !rows.is_empty() {
-            self.current = Some(self.schema.decode(rows).map_err(ResultError::Convert)?);
+            let decoded = match rows {
+                PageData::Fetched(rows) => self.schema.decode_fetched(&rows),
+                PageData::Decoded(decoded) => decoded.rows,
+                PageData::Values(rows) => self.schema.decode(&rows),
+            };
+            self.current = Some(decoded.map_err(ResultError::Convert)?);
         }
         Ok(())
     }

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# flinkwire's benchmarks: one table, every row a ratio of two figures measured in this run.
+#
+#   benches/run.sh [--rows "1000000 10000000"] [--repeat N] [--no-build] [--no-report]
+#
+# Builds release once (flinkwire + benches/tools), starts what the rows need on 127.0.0.1 under a
+# temporary directory (PostgreSQL 15, installed from Debian if missing; the replay gateway), prints
+# the table and writes docs/benchmarks.md (figures, machine, date; --no-report to skip).
+#
+# Rows so far (issue 14): flinkwire's own result pipeline against PostgreSQL serving the same
+# rows, text (psql) and binary (benches/tools pg_read, tokio-postgres), with flinkwire's CPU per
+# row and its peak RSS. To add a row: write a `bench_<name>` function that calls `add_row` (see
+# bench_own_pipeline) and append its name to BENCHES; start what it needs with the `start_*`
+# helpers (each starts once).
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib/common.sh"
+cd "$FW_ROOT"
+
+ROWS_LIST="1000000 10000000"
+REPEAT=3
+BUILD=1
+REPORT=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rows) ROWS_LIST="$2"; shift 2 ;;
+        --repeat) REPEAT="$2"; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        --no-report) REPORT=0; shift ;;
+        *) fw_die "unknown argument $1 (see the header of $0)" ;;
+    esac
+done
+BENCHES=(bench_own_pipeline)
+
+BIN="$FW_ROOT/target/release"
+WORK="$(mktemp -d /tmp/flinkwire-bench.XXXXXX)"
+chmod 755 "$WORK"
+PG_PORT="${FW_BENCH_PG_PORT:-55432}"
+GW_PORT="${FW_BENCH_GATEWAY_PORT:-58083}"
+FW_PORT="${FW_BENCH_FLINKWIRE_PORT:-55433}"
+PG_BIN=/usr/lib/postgresql/15/bin
+PIDS=()
+ROWS_OUT=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if [ -f "$WORK/pg/postmaster.pid" ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------
+# Building and starting things (each once)
+# ---------------------------------------------------------------------------------------------
+
+build() {
+    [ "$BUILD" = 1 ] || return 0
+    fw_log "building release (flinkwire, benches/tools)"
+    nice -n 10 cargo build --release -p flinkwire --bin flinkwire -p flinkwire-bench --bins >&2
+}
+
+PG_STARTED=0
+start_postgres() {
+    [ "$PG_STARTED" = 1 ] && return 0
+    fw_ensure_pkg "$PG_BIN/initdb" postgresql-15
+    # initdb refuses root: the cluster belongs to the postgres user, in our temporary directory.
+    install -d -o postgres "$WORK/pg"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -A trust -U bench >/dev/null
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w start \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK -c shared_buffers=1GB -c fsync=off" >/dev/null
+    PG_STARTED=1
+}
+
+# Creates bench_N in PostgreSQL from the same generator the replay gateway serves.
+LOADED=" "
+pg_load() {
+    local n="$1"
+    [[ "$LOADED" == *" $n "* ]] && return 0
+    fw_log "loading $n rows into PostgreSQL"
+    psql_pg -q -c "DROP TABLE IF EXISTS bench_$n" -c "CREATE TABLE bench_$n $("$BIN/replay_gateway" ddl)"
+    "$BIN/replay_gateway" csv "$n" | psql_pg -q -c "COPY bench_$n FROM STDIN (FORMAT csv)"
+    psql_pg -q -c "VACUUM ANALYZE bench_$n"
+    LOADED="$LOADED$n "
+}
+
+psql_pg() { psql -X -h 127.0.0.1 -p "$PG_PORT" -U bench -d postgres "$@"; }
+
+GATEWAY_STARTED=0
+start_replay_gateway() {
+    [ "$GATEWAY_STARTED" = 1 ] && return 0
+    "$BIN/replay_gateway" serve "127.0.0.1:$GW_PORT" >"$WORK/gateway.log" 2>&1 &
+    PIDS+=($!)
+    fw_wait_port "$GW_PORT" "replay gateway" 120
+    GATEWAY_STARTED=1
+}
+
+FW_PID=""
+start_flinkwire() {
+    [ -n "$FW_PID" ] && return 0
+    start_replay_gateway
+    # No users: trust, allowed on a loopback listener.
+    cat >"$WORK/flinkwire.toml" <<EOF
+listen = "127.0.0.1:$FW_PORT"
+[gateway]
+url = "http://127.0.0.1:$GW_PORT"
+EOF
+    RUST_LOG=warn "$BIN/flinkwire" serve --config "$WORK/flinkwire.toml" >"$WORK/flinkwire.log" 2>&1 &
+    FW_PID=$!
+    PIDS+=("$FW_PID")
+    fw_wait_port "$FW_PORT" "flinkwire" 60
+}
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------------------------
+
+now() { date +%s.%N; }
+# CPU seconds (user + system) a process has used so far.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+# Resets a process's peak RSS (VmHWM) so the next reading covers only what follows.
+reset_peak() { echo 5 >"/proc/$1/clear_refs"; }
+peak_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# Runs a command, prints its wall-clock seconds; fails loudly if it fails.
+timed() {
+    local start end
+    start="$(now)"
+    "$@" >"$WORK/last.out" 2>"$WORK/last.err" || { cat "$WORK/last.err" >&2; fw_die "failed: $*"; }
+    end="$(now)"
+    echo "$end - $start" | bc -l
+}
+
+# A client reading every row of `sql` from port $2 in format $1 (text: psql; binary: pg_read).
+read_rows() {
+    local format="$1" port="$2" sql="$3"
+    case "$format" in
+        text) psql -X -q -h 127.0.0.1 -p "$port" -U bench -d postgres -o /dev/null -c "$sql" ;;
+        binary) "$BIN/pg_read" "host=127.0.0.1 port=$port user=bench dbname=postgres" "$sql" ;;
+    esac
+}
+
+# add_row NAME BASELINE_S OURS_S EXTRA...: one table row; ratio = baseline / ours (higher is better).
+add_row() {
+    local name="$1" base="$2" ours="$3"; shift 3
+    local ratio; ratio="$(echo "$base / $ours" | bc -l)"
+    ROWS_OUT+=("$(printf '| %s | %.3f s | %.3f s | **%.2f×** | %s |' "$name" "$base" "$ours" "$ratio" "$*")")
+    echo "${ROWS_OUT[-1]}" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks
+# ---------------------------------------------------------------------------------------------
+
+# Fails unless both servers answer `sql` with the same rows: text (psql's unaligned output) and
+# binary (pg_read's checksum of every value's bytes) compared byte for byte.
+check_same() {
+    local sql="$1" format port
+    for format in text binary; do
+        local sums=()
+        for port in "$PG_PORT" "$FW_PORT"; do
+            case "$format" in
+                text) sums+=("$(psql -X -A -t -h 127.0.0.1 -p "$port" -U bench -d postgres -c "$sql" | md5sum | cut -d' ' -f1)") ;;
+                binary) sums+=("$("$BIN/pg_read" --check "host=127.0.0.1 port=$port user=bench dbname=postgres" "$sql" | sed 's/, [0-9.]* s$//')") ;;
+            esac
+        done
+        [ "${sums[0]}" = "${sums[1]}" ] || fw_die "$format rows differ for $sql: PostgreSQL ${sums[0]}, flinkwire ${sums[1]}"
+        fw_log "same $format rows from both servers: $sql (${sums[0]})"
+    done
+}
+
+# psql/pg_read ← PostgreSQL vs psql/pg_read ← flinkwire ← replay gateway, same rows, median of
+# $REPEAT runs each, interleaved. Extra columns: rows/s through flinkwire, flinkwire's CPU per row
+# (median run), its peak RSS over the runs.
+bench_own_pipeline() {
+    start_postgres
+    start_flinkwire
+    local n format
+    for n in $ROWS_LIST; do
+        pg_load "$n"
+        local sql="SELECT * FROM bench_$n" repeat="$REPEAT"
+        # The comparison reads every row twice more: once, on the smallest result, is enough.
+        [ "$n" = "${ROWS_LIST%% *}" ] && check_same "$sql"
+        [ "$n" -ge 10000000 ] && repeat=$(( REPEAT > 1 ? REPEAT - 1 : 1 ))
+        for format in text binary; do
+            read_rows "$format" "$PG_PORT" "$sql" >/dev/null # warm PostgreSQL's cache
+            local pg_times="" fw_times="" fw_cpus="" i
+            reset_peak "$FW_PID"
+            for i in $(seq "$repeat"); do
+                pg_times="$pg_times $(timed read_rows "$format" "$PG_PORT" "$sql")"
+                local cpu0; cpu0="$(cpu_of "$FW_PID")"
+                fw_times="$fw_times $(timed read_rows "$format" "$FW_PORT" "$sql")"
+                fw_cpus="$fw_cpus $(echo "$(cpu_of "$FW_PID") - $cpu0" | bc -l)"
+            done
+            local pg fw cpu
+            pg="$(echo "$pg_times" | median)"; fw="$(echo "$fw_times" | median)"; cpu="$(echo "$fw_cpus" | median)"
+            add_row "own pipeline, $(numfmt --to=si "$n") rows, $format" "$pg" "$fw" \
+                "$(printf '%.2f M rows/s | %.2f µs | %s MiB' "$(echo "$n / $fw / 1000000" | bc -l)" \
+                    "$(echo "$cpu * 1000000 / $n" | bc -l)" "$(peak_mib "$FW_PID")")"
+        done
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+
+HEADER='| benchmark | baseline (PostgreSQL 15) | flinkwire | ratio | flinkwire rows/s | flinkwire CPU per row | flinkwire peak RSS |
+|---|---|---|---|---|---|---|'
+
+# Everything from this line on in docs/benchmarks.md is written by hand (history, profiles) and
+# kept when the report is rewritten.
+KEEP_MARK='<!-- Below: written by hand, kept by benches/run.sh. -->'
+
+write_report() {
+    local cpu kept=""; cpu="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    if [ -f docs/benchmarks.md ] && grep -qF "$KEEP_MARK" docs/benchmarks.md; then
+        kept="$(sed -n "\|$KEEP_MARK|,\$p" docs/benchmarks.md)"
+    fi
+    cat >docs/benchmarks.md <<EOF
+# Benchmarks
+
+Written by \`benches/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') ($(git rev-parse --short HEAD)$(git diff --quiet || echo ', with local changes')).
+Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); shared with other work, so
+wall times vary by ±10 %; every ratio compares two figures measured in the same run, interleaved.
+
+$HEADER
+$(printf '%s\n' "${ROWS_OUT[@]}")
+
+## What is measured
+
+**Own pipeline**: the same rows (checked before timing: psql's unaligned text and a checksum
+of every binary value are identical from both servers, on the smallest row count), \`(id BIGINT, label VARCHAR(16), amount DOUBLE, ts TIMESTAMP(3))\`
+(\`benches/tools/src/rows.rs\`: row i is generated from i mod 1 000 000, one label in 997 is NULL),
+read by the same client from PostgreSQL 15 (a table, warm cache, \`shared_buffers\` 1 GB) and from
+flinkwire in front of the replay gateway (\`benches/tools/src/bin/replay_gateway.rs\`), which serves
+the rows from memory as a real Flink 2.3.0 SQL Gateway would: compact JSON pages of 5 000 rows
+(the gateway's \`ResultFetcher\` buffer), \`nextResultUri\` paging, one thread. So only flinkwire's
+own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
+
+- *text*: \`psql -X -q -o /dev/null -c 'SELECT * FROM bench_N'\` (simple query, text format; psql
+  keeps the whole result in memory and formats it, the same work for both servers).
+- *binary*: \`benches/tools/src/bin/pg_read.rs\` (tokio-postgres \`query_raw\`: extended protocol,
+  every column in binary, each value's bytes touched, not decoded).
+- Times are the median of the runs (10 M rows: one run fewer); *ratio* = PostgreSQL time ÷
+  flinkwire time, so ≥ 1 means flinkwire is as fast. *CPU per row* is flinkwire's user + system
+  CPU for the median run ÷ rows; *peak RSS* is flinkwire's VmHWM over that row's runs.
+EOF
+    if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>docs/benchmarks.md; fi
+    fw_log "wrote docs/benchmarks.md"
+}
+
+build
+for bench in "${BENCHES[@]}"; do "$bench"; done
+printf '\n%s\n' "$HEADER"
+printf '%s\n' "${ROWS_OUT[@]}"
+[ "$REPORT" = 1 ] && write_report
