@@ -65,8 +65,8 @@ start_postgres() {
     # initdb refuses root: the cluster belongs to the postgres user, in our temporary directory.
     install -d -o postgres "$WORK/pg"
     runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -A trust -U bench >/dev/null
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w start \
-        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK -c shared_buffers=1GB -c fsync=off" >/dev/null
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
+        -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK/pg -c shared_buffers=1GB -c fsync=off" >/dev/null
     PG_STARTED=1
 }
 

@@ -180,7 +180,10 @@ async fn route(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Response<Full
         (&Method::GET, ["api_versions"]) => ok(r#"{"versions":["V1","V2","V3","V4"]}"#),
         (&Method::GET, ["info"]) => ok(r#"{"productName":"Apache Flink","version":"2.3.0"}"#),
         (&Method::POST, ["sessions"]) => json(StatusCode::OK, format!(r#"{{"sessionHandle":"{}"}}"#, gw.handle())),
-        (&Method::GET, ["sessions", _]) => ok(r#"{"properties":{}}"#),
+        // A batch session, as flinkwire opens by default: every row is an insert, and result
+        // mode `auto` shows plain rows (with no properties flinkwire would follow Flink's
+        // streaming default and add the changelog `op` column).
+        (&Method::GET, ["sessions", _]) => ok(r#"{"properties":{"execution.runtime-mode":"batch"}}"#),
         (&Method::DELETE, ["sessions", _]) => ok(r#"{"status":"CLOSED"}"#),
         (&Method::POST, ["sessions", _, "heartbeat"]) => ok("{}"),
         (&Method::POST, ["sessions", _, "configure-session"]) => ok("{}"),
