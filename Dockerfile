@@ -15,6 +15,8 @@ WORKDIR /src
 # Only what the server binary needs: the workspace manifests and the two crates' sources.
 COPY Cargo.toml Cargo.lock ./
 COPY protocol ./protocol
+# A workspace member (the benchmarks' tools): cargo needs its manifest to read the workspace.
+COPY benches/tools ./benches/tools
 COPY src ./src
 # BuildKit cache mounts keep the crate downloads and the target directory between builds.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
