@@ -8,7 +8,8 @@
 //!   row, one column per gateway column (plus `op` when enabled) and the rows' changelog kinds.
 //! - The streaming path agrees with the value path: where `raw_page::RawPage` reads the body as
 //!   `FetchResultsResponse` does, `ResultSchema::raw_batch` on its field texts gives the same
-//!   batch and kinds as `ResultSchema::batch`, or the same error.
+//!   batch and kinds as `ResultSchema::batch`, or the same error. A body that is not UTF-8 (which
+//!   serde_json reads when the bad bytes sit in a key it skips) RawPage refuses.
 //! - Whatever the decoder builds, the encoder accepts: binding a batch never fails on an Arrow
 //!   type mismatch, and encoding a row can only fail with "out of PostgreSQL range".
 //! - The encoded DataRow payload is well framed (one `i32` length + bytes per column, `-1` for
@@ -18,7 +19,7 @@
 
 use flinkwire_protocol::json_arrow::{rows_to_batch, ResultSchema};
 use flinkwire_protocol::pg_types;
-use flinkwire_protocol::raw_page::RawPage;
+use flinkwire_protocol::raw_page::{RawPage, RawPageError};
 use flinkwire_protocol::rest::{ColumnInfo, FetchResultsResponse, ResultInfo};
 use libfuzzer_sys::fuzz_target;
 
@@ -62,7 +63,14 @@ fuzz_target!(|data: &[u8]| {
 /// The same body through `RawPage` and `raw_batch` (with the `op` column, so kinds count too).
 fn raw_path_agrees(data: &[u8], schema: &ResultSchema) {
     let Ok(page) = serde_json::from_slice::<FetchResultsResponse>(data) else { return };
-    let raw = RawPage::parse(data.to_vec()).expect("RawPage refused a body FetchResultsResponse reads");
+    if std::str::from_utf8(data).is_err() {
+        // serde_json skips an unknown key's string without checking its UTF-8; RawPage keeps
+        // the body as text, so it refuses any body that is not UTF-8 (as JSON must be).
+        let refused = RawPage::parse(data.to_vec());
+        assert!(matches!(refused, Err(RawPageError::Utf8(_))), "RawPage read a body that is not UTF-8");
+        return;
+    }
+    let raw = RawPage::parse(data.to_vec()).expect("RawPage refused a UTF-8 body FetchResultsResponse reads");
     let (values, raw) = match (page.results, raw.results) {
         (Some(values), Some(raw)) => (values, raw),
         (None, None) => return,
