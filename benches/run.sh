@@ -2,6 +2,7 @@
 # flinkwire's benchmarks: one table, every row a ratio of two figures measured in this run.
 #
 #   benches/run.sh [--rows "1000000 10000000"] [--repeat N] [--no-build] [--no-report]
+#                  [--only own_pipeline|latency]
 #
 # Builds release once (flinkwire + benches/tools), starts what the rows need on 127.0.0.1 under a
 # temporary directory (PostgreSQL 15, installed from Debian if missing; the replay gateway), prints
@@ -9,7 +10,9 @@
 #
 # Rows so far (issue 14): flinkwire's own result pipeline against PostgreSQL serving the same
 # rows, text (psql) and binary (benches/tools pg_read, tokio-postgres), with flinkwire's CPU per
-# row and its peak RSS. To add a row: write a `bench_<name>` function that calls `add_row` (see
+# row and its peak RSS; latencies (benches/tools latency) on a real Flink session cluster and the
+# agent: `SELECT 1` against a direct REST client of the same gateway, connect and catalog queries
+# against PostgreSQL, and flinkwire's memory per idle connection. To add a row: write a `bench_<name>` function that calls `add_row` (see
 # bench_own_pipeline) and append its name to BENCHES; start what it needs with the `start_*`
 # helpers (each starts once).
 set -euo pipefail
@@ -26,10 +29,11 @@ while [ $# -gt 0 ]; do
         --repeat) REPEAT="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --no-report) REPORT=0; shift ;;
+        --only) BENCHES=("bench_$2"); shift 2 ;;
         *) fw_die "unknown argument $1 (see the header of $0)" ;;
     esac
 done
-BENCHES=(bench_own_pipeline)
+BENCHES=(bench_own_pipeline bench_latency)
 
 BIN="$FW_ROOT/target/release"
 WORK="$(mktemp -d /tmp/flinkwire-bench.XXXXXX)"
@@ -44,6 +48,7 @@ ROWS_OUT=()
 cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     if [ -f "$WORK/pg/postmaster.pid" ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+    if [ "$FLINK_STARTED" = 1 ]; then fw_stop_all "$WORK/flink"; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -91,6 +96,35 @@ start_replay_gateway() {
     PIDS+=($!)
     fw_wait_port "$GW_PORT" "replay gateway" 120
     GATEWAY_STARTED=1
+}
+
+FLINK_STARTED=0
+FLINK_PORT="${FW_BENCH_FLINK_PORT:-58081}"
+AGENT_PORT="${FW_BENCH_AGENT_PORT:-58084}"
+FWF_PORT="${FW_BENCH_FLINKWIRE_FLINK_PORT:-55434}"
+FWF_PID=""
+# A Flink session cluster (scripts/lib/flink.sh: the quick start's settings), the agent, and a
+# flinkwire in front of them.
+start_flink() {
+    [ "$FLINK_STARTED" = 1 ] && return 0
+    source "$FW_ROOT/scripts/lib/flink.sh"
+    fw_log "starting Flink (REST $FLINK_PORT), the agent ($AGENT_PORT) and a flinkwire on them ($FWF_PORT)"
+    FLINK_STARTED=1
+    fw_start_flink "$WORK/flink" "$FLINK_PORT"
+    fw_start_agent "$WORK/flink" "$AGENT_PORT" "$FLINK_PORT"
+    cat >"$WORK/flinkwire-flink.toml" <<EOF
+listen = "127.0.0.1:$FWF_PORT"
+[gateway]
+url = "http://127.0.0.1:$AGENT_PORT"
+[limits]
+max_connections = 5000
+[pool]
+max_sessions = 5000
+EOF
+    RUST_LOG=warn "$BIN/flinkwire" serve --config "$WORK/flinkwire-flink.toml" >"$WORK/flinkwire-flink.log" 2>&1 &
+    FWF_PID=$!
+    PIDS+=("$FWF_PID")
+    fw_wait_port "$FWF_PORT" "flinkwire (Flink)" 60
 }
 
 FW_PID=""
@@ -143,9 +177,14 @@ read_rows() {
 add_row() {
     local name="$1" base="$2" ours="$3"; shift 3
     local ratio; ratio="$(echo "$base / $ours" | bc -l)"
-    ROWS_OUT+=("$(printf '| %s | %.3f s | %.3f s | **%.2f×** | %s |' "$name" "$base" "$ours" "$ratio" "$*")")
+    ROWS_OUT+=("$(printf '| %s | %s | %s | **%.2f×** | %s |' "$name" "$(seconds "$base")" "$(seconds "$ours")" "$ratio" "$*")")
     echo "${ROWS_OUT[-1]}" >&2
 }
+# A time in seconds as `1.234 s`, or `12.3 ms` below a second.
+seconds() {
+    if [ "$(echo "$1 < 1" | bc -l)" = 1 ]; then printf '%.1f ms' "$(echo "$1 * 1000" | bc -l)"; else printf '%.3f s' "$1"; fi
+}
+FOOTPRINT_OUT=()
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
@@ -200,10 +239,59 @@ bench_own_pipeline() {
     done
 }
 
+# One `latency` figure: runs `latency ARGS…` and prints the value of KEY from its output.
+latency_of() {
+    local key="$1"; shift
+    local out; out="$("$BIN/latency" "$@")" || fw_die "failed: latency $*"
+    printf '%s\n' "$out" | tr ' ' '\n' | sed -n "s/^$key=//p"
+}
+
+# Latencies on the real cluster: `SELECT 1` through flinkwire against a direct REST client of the
+# same agent (so the ratio is flinkwire's own overhead on Flink's job submission), connect and a
+# catalog query against PostgreSQL, and flinkwire's resident memory per idle connection.
+bench_latency() {
+    start_postgres
+    start_flink
+    local pg="host=127.0.0.1 port=$PG_PORT user=bench dbname=postgres"
+    local fw="host=127.0.0.1 port=$FWF_PORT user=bench dbname=default_catalog"
+    local n="${FW_BENCH_LATENCY_RUNS:-15}" q
+    "$BIN/latency" query "$fw" "SELECT 1" 2 >/dev/null # the pool and the snapshot are warm
+    # `SELECT 1` flinkwire answers itself (docs/statements.md); the VALUES query is the shortest
+    # that still runs on Flink.
+    local short="SELECT x FROM (VALUES (1)) AS t(x)"
+    for q in p50 p99; do
+        local rest ours
+        rest="$(latency_of "$q" rest "http://127.0.0.1:$AGENT_PORT" "SELECT 1" "$n")"
+        ours="$(latency_of "$q" query "$fw" "SELECT 1" "$n")"
+        add_row "\`SELECT 1\` $q, warm session (baseline: a direct REST client of the same agent)" "$rest" "$ours" "— | — | —"
+        rest="$(latency_of "$q" rest "http://127.0.0.1:$AGENT_PORT" "$short" "$n")"
+        ours="$(latency_of "$q" query "$fw" "$short" "$n")"
+        add_row "\`$short\` $q, on Flink (baseline: a direct REST client of the same agent)" "$rest" "$ours" "— | — | —"
+    done
+    for q in p50 p99; do
+        add_row "connect $q, warm pool" "$(latency_of "$q" connect "$pg" 50)" "$(latency_of "$q" connect "$fw" 50)" "— | — | —"
+    done
+    # A catalog query of the kind BI tools send on connecting (tables of the current schema).
+    local catalog="SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() ORDER BY 1"
+    add_row "first catalog query of a connection, p50" "$(latency_of p50 query "$pg" "$catalog" 30 --fresh)" "$(latency_of p50 query "$fw" "$catalog" 30 --fresh)" "— | — | —"
+    for q in p50 p99; do
+        add_row "later catalog queries, $q" "$(latency_of "$q" query "$pg" "$catalog" 100)" "$(latency_of "$q" query "$fw" "$catalog" 100)" "— | — | —"
+    done
+    local idle per
+    idle="$("$BIN/latency" idle "$fw" 1000 "$FWF_PID")" || fw_die "failed: latency idle"
+    per="$(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^kib_per_connection=//p')"
+    fw_log "1000 idle connections: $idle"
+    FOOTPRINT_OUT+=("$(printf '| 1 000 idle connections | %s KiB per connection | %s MiB resident before, %s MiB with them open |' "$per" \
+        "$(( $(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^rss_before_kib=//p') / 1024 ))" \
+        "$(( $(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^rss_after_kib=//p') / 1024 ))")")
+}
+
 # ---------------------------------------------------------------------------------------------
 
-HEADER='| benchmark | baseline (PostgreSQL 15) | flinkwire | ratio | flinkwire rows/s | flinkwire CPU per row | flinkwire peak RSS |
+HEADER='| benchmark | baseline (PostgreSQL 15 unless named) | flinkwire | ratio | flinkwire rows/s | flinkwire CPU per row | flinkwire peak RSS |
 |---|---|---|---|---|---|---|'
+FOOTPRINT_HEADER='| footprint | flinkwire | resident memory |
+|---|---|---|'
 
 # Everything from this line on in docs/benchmarks.md is written by hand (history, profiles) and
 # kept when the report is rewritten.
@@ -223,6 +311,7 @@ wall times vary by ±10 %; every ratio compares two figures measured in the same
 
 $HEADER
 $(printf '%s\n' "${ROWS_OUT[@]}")
+$(if [ "${#FOOTPRINT_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$FOOTPRINT_HEADER"; printf '%s\n' "${FOOTPRINT_OUT[@]}"; fi)
 
 ## What is measured
 
@@ -242,6 +331,16 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
 - Times are the median of the runs (10 M rows: one run fewer); *ratio* = PostgreSQL time ÷
   flinkwire time, so ≥ 1 means flinkwire is as fast. *CPU per row* is flinkwire's user + system
   CPU for the median run ÷ rows; *peak RSS* is flinkwire's VmHWM over that row's runs.
+
+**Latencies** (\`benches/tools/src/bin/latency.rs\`): a Flink 2.3.0 session cluster started by
+\`scripts/lib/flink.sh\` with the quick start's settings, the agent, and flinkwire in front of it.
+\`SELECT 1\` is timed from the query to CommandComplete on one warm connection, against a REST
+client of the same agent that submits the statement, reads pages to EOS and closes the operation
+(what every gateway client pays: Flink's job submission); *connect* is TCP connect to the first
+ReadyForQuery with a warm session pool; the catalog query is a pg_class ⋈ pg_namespace listing of
+the current schema, the first on a fresh connection and later ones on one connection, against
+PostgreSQL 15. *Footprint*: flinkwire's VmRSS before and after 1 000 more connections log in and
+stay idle.
 EOF
     if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>docs/benchmarks.md; fi
     fw_log "wrote docs/benchmarks.md"
@@ -251,4 +350,5 @@ build
 for bench in "${BENCHES[@]}"; do "$bench"; done
 printf '\n%s\n' "$HEADER"
 printf '%s\n' "${ROWS_OUT[@]}"
+if [ "${#FOOTPRINT_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$FOOTPRINT_HEADER"; printf '%s\n' "${FOOTPRINT_OUT[@]}"; fi
 [ "$REPORT" = 1 ] && write_report

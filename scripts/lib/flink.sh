@@ -5,7 +5,8 @@
 #   fw_ensure_java                       javac >= 17, else Debian openjdk-17-jdk-headless
 #   fw_ensure_flink                      Flink 2.3.0 jars from PyPI (apache-flink-libraries); exports FLINK_LIB
 #   fw_build_agent                       agent/build/flinkwire-agent.jar (javac --release 17)
-#   fw_start_flink RUN_DIR REST_PORT     JobManager + TaskManager on 127.0.0.1, waits for 1 TM
+#   fw_start_flink RUN_DIR REST_PORT     JobManager + TaskManager on 127.0.0.1, waits for 1 TM;
+#                                        $FW_FLINK_CONF_EXTRA: a YAML file of more settings
 #   fw_start_agent RUN_DIR AGENT_PORT FLINK_REST_PORT
 #   fw_stop_all RUN_DIR                  TERM (then KILL) every RUN_DIR/*.pid
 #
@@ -222,6 +223,12 @@ rest.port: $rest_port
 io.tmp.dirs: $run_dir/tmp
 env.java.opts.all: ${FW_JAVA_OPENS[*]}
 EOF
+    # Settings of the caller's (a benchmark's variant, a deployment's tuning): a YAML file whose
+    # keys are appended, so they must not repeat the keys above.
+    if [ -n "${FW_FLINK_CONF_EXTRA:-}" ]; then
+        [ -r "$FW_FLINK_CONF_EXTRA" ] || fw_die "FW_FLINK_CONF_EXTRA=$FW_FLINK_CONF_EXTRA is not a readable file"
+        cat "$FW_FLINK_CONF_EXTRA" >>"$conf/config.yaml"
+    fi
     _fw_write_log4j "$conf/log4j.properties" <<'EOF'
 logger.pekko.name = org.apache.pekko
 logger.pekko.level = INFO
