@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use crate::admin::metrics::{QueryKind, QueryOutcome};
+use crate::admin::metrics::QueryOutcome;
 use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
 use crate::results::{Ending, Outcome, ResultError, RowSet, RuntimeMode};
-use crate::router::StatementKind;
+use crate::local::constant::ConstantSelect;
+use crate::router::{Destination, StatementKind};
 
 /// Why a client session could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -594,17 +595,16 @@ impl ClientSession {
                 ),
             }));
         }
-        let catalog_route = match kind {
-            StatementKind::Query => crate::catalog::pg::route(sql),
-            _ => crate::catalog::pg::CatalogRoute::Flink,
-        };
+        let destination = self.destination(sql, kind);
         let started = std::time::Instant::now();
-        let metric_kind = self.metric_kind(sql, &catalog_route);
+        let metric_kind = destination.metric_kind();
         let metrics = &self.request.metrics;
-        let permit = self.gate(sql, kind, catalog_route == crate::catalog::pg::CatalogRoute::Catalog).inspect_err(|_| {
+        // Only the catalog emulation is judged as emulated: a constant answer passes the gate as
+        // the Flink query it stands for (same rules, same concurrent-query permit).
+        let permit = self.gate(sql, kind, matches!(destination, Destination::Catalog)).inspect_err(|_| {
             metrics.statement(metric_kind, QueryOutcome::Denied, started.elapsed());
         })?;
-        let mut outcome = self.run_admitted(sql, kind, catalog_route).await;
+        let mut outcome = self.run_admitted(sql, kind, destination).await;
         metrics.statement_ready(metric_kind, started.elapsed());
         match &mut outcome {
             Ok(Outcome::Rows(rows)) => {
@@ -637,35 +637,63 @@ impl ClientSession {
         outcome
     }
 
-    /// Which engine answers `sql`, for `flinkwire_queries_total` (mirrors `run_admitted`).
-    fn metric_kind(&self, sql: &str, catalog_route: &crate::catalog::pg::CatalogRoute) -> QueryKind {
+    /// Who answers `sql`: flinkwire's own commands, the catalog emulation, a constant answer,
+    /// or Flink.
+    fn destination(&self, sql: &str, kind: &StatementKind) -> Destination {
         let words = crate::router::leading_words(sql, 3);
-        if (self.route.is_some() && words == ["SHOW", "CLUSTERS"])
-            || (!self.access.catalogs().is_empty() && words == ["SHOW", "CATALOGS"])
-        {
-            QueryKind::Local
-        } else if *catalog_route == crate::catalog::pg::CatalogRoute::Catalog {
-            QueryKind::Catalog
-        } else {
-            QueryKind::Flink
+        if self.route.is_some() && words == ["SHOW", "CLUSTERS"] {
+            return Destination::Clusters;
+        }
+        if !self.access.catalogs().is_empty() && words == ["SHOW", "CATALOGS"] {
+            return Destination::AllowedCatalogs;
+        }
+        if *kind != StatementKind::Query {
+            return Destination::Flink;
+        }
+        // Introspection (pg_catalog, information_schema, client functions) is answered locally.
+        match crate::catalog::pg::route(sql) {
+            crate::catalog::pg::CatalogRoute::Catalog => return Destination::Catalog,
+            crate::catalog::pg::CatalogRoute::Mixed(table) => return Destination::Mixed(table),
+            crate::catalog::pg::CatalogRoute::Flink => {}
+        }
+        match self.constant_select(sql) {
+            Some(select) => Destination::Constant(select),
+            None => Destination::Flink,
         }
     }
 
+    /// `sql` as a constant `SELECT` this session can answer exactly as Flink would: the shape is
+    /// one [`ConstantSelect`] knows, the dialect leaves it as it is (Flink would get this very
+    /// text), the cluster is not known to be down (Flink would fail with 08001), and
+    /// `flinkwire.max_rows` cannot cut its one row (whether Flink's answer then carries a NOTICE
+    /// depends on how its pages fall).
+    fn constant_select(&self, sql: &str) -> Option<ConstantSelect> {
+        let route = self.route.as_ref()?;
+        if !route.clusters.constant_selects || route.cluster.check_available().is_err() {
+            return None;
+        }
+        let max_rows = self.settings().results().max_rows;
+        if max_rows == 1 {
+            return None;
+        }
+        let select = ConstantSelect::parse(sql)?;
+        matches!(crate::dialect::to_flink(sql), Ok(std::borrow::Cow::Borrowed(_))).then_some(select)
+    }
+
     /// Runs a statement the gate admitted.
-    async fn run_admitted(&self, sql: &str, kind: &StatementKind, catalog_route: crate::catalog::pg::CatalogRoute) -> Result<Outcome, ResultError> {
-        if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
-            return self.show_clusters();
-        }
-        if !self.access.catalogs().is_empty() && crate::router::leading_words(sql, 3) == ["SHOW", "CATALOGS"] {
-            return self.show_allowed_catalogs();
-        }
-        // Introspection (pg_catalog, information_schema, client functions) is answered locally.
-        match catalog_route {
-            crate::catalog::pg::CatalogRoute::Catalog => return self.run_catalog(sql).await,
-            crate::catalog::pg::CatalogRoute::Mixed(table) => {
-                return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error())
+    async fn run_admitted(&self, sql: &str, kind: &StatementKind, destination: Destination) -> Result<Outcome, ResultError> {
+        match destination {
+            Destination::Clusters => return self.show_clusters(),
+            Destination::AllowedCatalogs => return self.show_allowed_catalogs(),
+            Destination::Catalog => return self.run_catalog(sql).await,
+            Destination::Mixed(table) => return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error()),
+            Destination::Constant(select) => {
+                // The gateway's columns and row for this query, renamed as Flink's are.
+                let mut rows = RowSet::constant(&select.columns(), vec![select.row()])?;
+                rename_generated(&mut rows, crate::dialect::names::ResultNames::of(sql).as_ref())?;
+                return Ok(Outcome::Rows(rows));
             }
-            crate::catalog::pg::CatalogRoute::Flink => {}
+            Destination::Flink => {}
         }
         // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched. The
         // result columns get PostgreSQL's names for what Flink calls `EXPR$n`.
@@ -678,8 +706,8 @@ impl ClientSession {
             Ok(operation) => RowSet::start(operation).await,
             Err(e) => Err(e),
         };
-        if let (Ok(Outcome::Rows(rows)), Some(names)) = (&mut outcome, &names) {
-            rows.rename_columns(|position, count, flink| names.rename(position, count, flink))?;
+        if let Ok(Outcome::Rows(rows)) = &mut outcome {
+            rename_generated(rows, names.as_ref())?;
         }
         if let Some(route) = &self.route {
             match &outcome {
@@ -753,6 +781,15 @@ impl ClientSession {
             }
             None => Ok(()),
         }
+    }
+}
+
+/// Gives result columns Flink named `EXPR$n` their PostgreSQL names (see
+/// [`crate::dialect::names::ResultNames`]).
+fn rename_generated(rows: &mut RowSet, names: Option<&crate::dialect::names::ResultNames>) -> Result<(), ResultError> {
+    match names {
+        Some(names) => rows.rename_columns(|position, count, flink| names.rename(position, count, flink)),
+        None => Ok(()),
     }
 }
 

@@ -83,6 +83,8 @@ pub struct Clusters {
     health_interval: Duration,
     snapshot_ttl: Option<Duration>,
     load_snapshots: bool,
+    /// `local.constant_selects`: sessions answer `SELECT 1` and friends without Flink.
+    pub constant_selects: bool,
 }
 
 impl Clusters {
@@ -154,6 +156,7 @@ impl Clusters {
             health_interval: config.pool.health_check_interval(),
             snapshot_ttl: config.pool.snapshot_ttl(),
             load_snapshots: config.pool.snapshot,
+            constant_selects: config.local.constant_selects,
         })
     }
 

@@ -373,6 +373,13 @@ impl RowSet {
         Self::new(columns.to_vec(), PageData::Values(rows), None, None, true)
     }
 
+    /// Rows flinkwire knows Flink would answer (a constant `SELECT`, see
+    /// [`crate::local::constant`]), in the gateway's JSON shape: a finished Flink result, so
+    /// result modes and `flinkwire.max_rows` apply as they do to Flink's.
+    pub fn constant(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
+        Self::new(columns.to_vec(), PageData::Values(rows), None, None, false)
+    }
+
     /// A result whose first page is `first`; `pump` brings the rest (none: finished).
     fn new(
         columns: Vec<ColumnInfo>,
