@@ -41,6 +41,9 @@ pub struct Config {
     /// Queries flinkwire answers itself instead of asking Flink.
     #[serde(default)]
     pub local: LocalConfig,
+    /// The opt-in result cache (`crate::results::cache`, docs/result-cache.md).
+    #[serde(default)]
+    pub result_cache: crate::results::cache::CacheConfig,
     /// Roles and their statement policy and limits (`crate::policy`, docs/security.md).
     #[serde(default)]
     pub roles: BTreeMap<String, crate::policy::RoleConfig>,
@@ -240,6 +243,10 @@ pub struct EnvironmentConfig {
     /// Database to `USE` at the end (within the default catalog).
     #[serde(default)]
     pub default_database: Option<String>,
+    /// Whether this environment's sessions start with `flinkwire.result_cache` on; default
+    /// `result_cache.enabled`.
+    #[serde(default)]
+    pub result_cache: Option<bool>,
 }
 
 /// A catalog declared in configuration.
@@ -545,7 +552,7 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_LOG_FORMAT",
@@ -554,6 +561,7 @@ fn config_environment() -> config::Map<String, String> {
         "FLINKWIRE_POOL__",
         "FLINKWIRE_LIMITS__",
         "FLINKWIRE_LOCAL__",
+        "FLINKWIRE_RESULT_CACHE__",
         "FLINKWIRE_TLS__",
         "FLINKWIRE_AUDIT__",
         "FLINKWIRE_ADMIN__",

@@ -43,6 +43,10 @@ pub enum Destination {
     Mixed(String),
     /// A constant `SELECT` whose Flink answer flinkwire knows ([`crate::local::constant`]).
     Constant(crate::local::constant::ConstantSelect),
+    /// An earlier identical answer, from the result cache ([`crate::results::cache`]).
+    Cached(std::sync::Arc<crate::results::cache::Entry>),
+    /// The SQL Gateway, its answer recorded into the result cache under this key.
+    Cacheable(crate::results::cache::CacheKey),
     /// The SQL Gateway.
     Flink,
 }
@@ -55,7 +59,8 @@ impl Destination {
         match self {
             Self::Clusters | Self::AllowedCatalogs | Self::Constant(_) => QueryKind::Local,
             Self::Catalog => QueryKind::Catalog,
-            Self::Mixed(_) | Self::Flink => QueryKind::Flink,
+            Self::Cached(_) => QueryKind::Cache,
+            Self::Mixed(_) | Self::Cacheable(_) | Self::Flink => QueryKind::Flink,
         }
     }
 }

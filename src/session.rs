@@ -86,6 +86,8 @@ pub struct ClientSession {
     /// Its process id (`pg_backend_pid()`), once the connection registered in the server's
     /// activity.
     backend_pid: std::sync::OnceLock<i32>,
+    /// The statements that changed the gateway session's state, for result cache keys.
+    gateway_log: std::sync::Mutex<crate::results::cache::SessionLog>,
 }
 
 /// The policy's decision on one statement (for the audit log).
@@ -217,6 +219,7 @@ impl ClientSession {
             }
         }
         let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
+        results.result_cache = clusters.result_cache.enabled_by_default(slot.environment.result_cache);
         access.check_cluster(&cluster.name)?;
         cluster.check_available()?;
         let mut request = request.clone();
@@ -254,6 +257,7 @@ impl ClientSession {
             last_decision: Default::default(),
             connection_id,
             backend_pid: Default::default(),
+            gateway_log: Default::default(),
         };
         if session.gateway_decides_startup() {
             session.open_gateway().await?;
@@ -656,9 +660,50 @@ impl ClientSession {
             crate::catalog::pg::CatalogRoute::Mixed(table) => return Destination::Mixed(table),
             crate::catalog::pg::CatalogRoute::Flink => {}
         }
-        match self.constant_select(sql) {
-            Some(select) => Destination::Constant(select),
-            None => Destination::Flink,
+        if let Some(select) = self.constant_select(sql) {
+            return Destination::Constant(select);
+        }
+        let Some((cache, key)) = self.cache_key(sql) else { return Destination::Flink };
+        match cache.get(&key) {
+            Some(entry) => Destination::Cached(entry),
+            None => Destination::Cacheable(key),
+        }
+    }
+
+    /// The result cache and the key of `sql`, when this session has the cache on and `sql` may
+    /// be cached (see [`crate::results::cache`]).
+    fn cache_key(&self, sql: &str) -> Option<(&Arc<crate::results::cache::ResultCache>, crate::results::cache::CacheKey)> {
+        let route = self.route.as_ref()?;
+        let cache = &route.clusters.result_cache;
+        let (results, search_path) = {
+            let settings = self.settings();
+            (settings.results().clone(), settings.search_path())
+        };
+        if !results.result_cache || !cache.is_usable() {
+            return None;
+        }
+        // The snapshot as loaded (a role's view of it is a copy; the tables are the same).
+        let snapshot = route.clusters.snapshots.get(&route.slot.key);
+        let role = self.role_name();
+        let parts = crate::results::cache::KeyParts {
+            sql,
+            cluster: &route.cluster.name,
+            environment: route.slot.environment.name.as_deref(),
+            environment_generated: &route.slot.environment.generated_tables,
+            database: self.request.database.as_deref(),
+            search_path,
+            result_mode: results.mode.name(),
+            max_rows: results.max_rows,
+            role: role.as_deref(),
+            snapshot: snapshot.as_deref(),
+        };
+        let key = cache.key(parts, &mut self.gateway_log.lock().unwrap_or_else(|p| p.into_inner()));
+        match key {
+            Ok(key) => Some((cache, key)),
+            Err(refusal) => {
+                tracing::debug!(?refusal, "not for the result cache");
+                None
+            }
         }
     }
 
@@ -682,7 +727,8 @@ impl ClientSession {
 
     /// Runs a statement the gate admitted.
     async fn run_admitted(&self, sql: &str, kind: &StatementKind, destination: Destination) -> Result<Outcome, ResultError> {
-        match destination {
+        let cache = self.route.as_ref().map(|r| &r.clusters.result_cache);
+        let cache_key = match destination {
             Destination::Clusters => return self.show_clusters(),
             Destination::AllowedCatalogs => return self.show_allowed_catalogs(),
             Destination::Catalog => return self.run_catalog(sql).await,
@@ -693,8 +739,16 @@ impl ClientSession {
                 rename_generated(&mut rows, crate::dialect::names::ResultNames::of(sql).as_ref())?;
                 return Ok(Outcome::Rows(rows));
             }
-            Destination::Flink => {}
-        }
+            Destination::Cached(entry) => {
+                cache.inspect(|c| c.counters.lookup(true));
+                return Ok(Outcome::Rows(RowSet::cached(&entry)?));
+            }
+            Destination::Cacheable(key) => {
+                cache.inspect(|c| c.counters.lookup(false));
+                Some(key)
+            }
+            Destination::Flink => None,
+        };
         // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched. The
         // result columns get PostgreSQL's names for what Flink calls `EXPR$n`.
         let (flink_sql, names) = match kind {
@@ -709,6 +763,7 @@ impl ClientSession {
         if let Ok(Outcome::Rows(rows)) = &mut outcome {
             rename_generated(rows, names.as_ref())?;
         }
+        self.after_flink(kind, &flink_sql, cache_key, &mut outcome);
         if let Some(route) = &self.route {
             match &outcome {
                 Err(ResultError::Backend(e)) => route.cluster.observe(e),
@@ -727,6 +782,32 @@ impl ClientSession {
             }
         }
         outcome
+    }
+
+    /// The result cache's part after a statement went to Flink: a query's answer is recorded
+    /// under its key; a command is logged as a change of the session's state (keys of later
+    /// queries include it), and one that may change tables or data (DDL, `ADD JAR`, a job, …:
+    /// anything but `SET`, `RESET`, `USE`) drops every entry.
+    fn after_flink(&self, kind: &StatementKind, flink_sql: &str, key: Option<crate::results::cache::CacheKey>, outcome: &mut Result<Outcome, ResultError>) {
+        let Some(route) = &self.route else { return };
+        let cache = &route.clusters.result_cache;
+        if let Some(key) = key {
+            match (outcome, crate::results::cache::translation_refusal(flink_sql)) {
+                (Ok(Outcome::Rows(rows)), None) => rows.record(cache.recorder(key)),
+                (_, refusal) => tracing::debug!(?refusal, "answer not recorded"),
+            }
+            return;
+        }
+        match kind {
+            StatementKind::Command { tag } => {
+                self.gateway_log.lock().unwrap_or_else(|p| p.into_inner()).record(flink_sql);
+                if !matches!(tag.as_str(), "SET" | "RESET" | "USE") {
+                    cache.invalidate();
+                }
+            }
+            StatementKind::Job => cache.invalidate(),
+            _ => {}
+        }
     }
 
     /// After a Flink `SET 'k' = 'v'` or `RESET ['k']`. The gateway resets to its own defaults,

@@ -11,6 +11,8 @@ mod input_limits;
 mod local_answers;
 #[path = "e2e/policy.rs"]
 mod policy;
+#[path = "e2e/result_cache.rs"]
+mod result_cache;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use common::{connect, start_server_with, test_config};

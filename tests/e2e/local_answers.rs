@@ -39,7 +39,7 @@ const SETUPS: &[&str] = &[
 
 /// How a statement is sent.
 #[derive(Debug, Clone, Copy)]
-enum Flow {
+pub(super) enum Flow {
     /// A Query message.
     Simple,
     /// Parse, Bind, Describe portal, Execute, Sync; results in text or binary.
@@ -48,7 +48,7 @@ enum Flow {
     Statement { binary: bool },
 }
 
-const FLOWS: [Flow; 5] = [
+pub(super) const FLOWS: [Flow; 5] = [
     Flow::Simple,
     Flow::Portal { binary: false },
     Flow::Portal { binary: true },
@@ -83,7 +83,7 @@ fn sync() -> Vec<u8> {
 }
 
 /// Every message the server answers `sql` with, sent as `flow`, up to the last ReadyForQuery.
-async fn exchange(client: &mut RawClient, sql: &str, flow: Flow) -> Vec<Reply> {
+pub(super) async fn exchange(client: &mut RawClient, sql: &str, flow: Flow) -> Vec<Reply> {
     match flow {
         Flow::Simple => {
             client.send(&query(sql.as_bytes())).await;
@@ -104,12 +104,12 @@ async fn exchange(client: &mut RawClient, sql: &str, flow: Flow) -> Vec<Reply> {
 }
 
 /// The messages as text for comparison: type, then the body as escaped bytes.
-fn transcript(replies: &[Reply]) -> Vec<String> {
+pub(super) fn transcript(replies: &[Reply]) -> Vec<String> {
     replies.iter().map(|r| format!("{} {}", r.kind as char, r.body.escape_ascii())).collect()
 }
 
 /// A logged-in raw connection with `setup` run (if any).
-async fn session(addr: SocketAddr, setup: Option<&str>) -> RawClient {
+pub(super) async fn session(addr: SocketAddr, setup: Option<&str>) -> RawClient {
     let mut client = RawClient::logged_in(addr).await;
     if let Some(setup) = setup {
         client.send(&query(setup.as_bytes())).await;
@@ -126,12 +126,12 @@ async fn server(constant_selects: bool) -> (SocketAddr, std::sync::Arc<ServerCon
     start_server_context(config).await
 }
 
-fn metric(ctx: &ServerContext, name: &str) -> f64 {
+pub(super) fn metric(ctx: &ServerContext, name: &str) -> f64 {
     let text = ctx.metrics.render(ctx);
     text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0.0)
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
+pub(super) fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
