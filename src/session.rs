@@ -642,7 +642,7 @@ impl ClientSession {
     }
 
     /// Who answers `sql`: flinkwire's own commands, the catalog emulation, a constant answer,
-    /// or Flink.
+    /// the result cache (a hit, or Flink with its answer recorded), or Flink.
     fn destination(&self, sql: &str, kind: &StatementKind) -> Destination {
         let words = crate::router::leading_words(sql, 3);
         if self.route.is_some() && words == ["SHOW", "CLUSTERS"] {
