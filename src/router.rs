@@ -135,6 +135,13 @@ pub fn classify(sql: &str) -> StatementKind {
     }
 }
 
+/// Whether a rewrite of `original` leaves the router seeing as many statements in it. Every
+/// rewrite flinkwire makes of a client's text (dialect translation, backticking) must keep this:
+/// a statement end that moves would let part of a literal or comment reach Flink as SQL.
+pub fn same_statement_count(original: &str, rewritten: &str) -> bool {
+    split_statements(original).len() == split_statements(rewritten).len()
+}
+
 /// Splits a query string into statements (without their terminating `;`), dropping empty ones.
 pub fn split_statements(sql: &str) -> Vec<&str> {
     let mut out = Vec::new();

@@ -110,7 +110,7 @@ fn translate(sql: &str) -> Result<Option<String>, Refusal> {
     // Belt and braces: a translation never moves where the router sees statements end (a
     // printing flaw like the ones `reprint` knows would show here first).
     if let Some(flink) = &out {
-        if crate::router::split_statements(flink).len() != crate::router::split_statements(sql).len() {
+        if !crate::router::same_statement_count(sql, flink) {
             tracing::warn!(postgres = sql, flink = %flink, "translation changed the statement structure: sent untranslated");
             return Ok(None);
         }
@@ -170,7 +170,7 @@ pub fn backtick_identifiers(sql: &str) -> Option<String> {
     let out = out.trim_end();
     // PostgreSQL's tokenizer and Flink's (the router's) may disagree on where a quoted name, a
     // hint or a literal ends in odd text; a rewrite that moves where statements end is not one.
-    if !changed || crate::router::split_statements(out).len() != crate::router::split_statements(sql).len() {
+    if !changed || !crate::router::same_statement_count(sql, out) {
         return None;
     }
     Some(out.to_owned())

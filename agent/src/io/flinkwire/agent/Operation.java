@@ -57,7 +57,7 @@ final class Operation {
     /** Called by the executing thread when the statement has produced its result. */
     synchronized void finished(ResultSpec r) {
         if (!status.equals("RUNNING")) { // closed or cancelled meanwhile: cancel the job
-            r.close();
+            r.close(true);
             return;
         }
         result = r;
@@ -160,7 +160,7 @@ final class Operation {
             r = result;
             p = producer;
         }
-        if (r != null) r.close();
+        if (r != null) r.close(!producerDone);
         if (p != null) p.interrupt();
         buffer.clear();
     }

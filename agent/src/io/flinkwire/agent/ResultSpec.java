@@ -31,6 +31,8 @@ final class ResultSpec {
     final CloseableIterator<RowData> rows;
     final RowDataToStringConverter toStringConverter;
     final Runnable onClose;
+    /** When the result was made: for a query, just after its job was submitted. */
+    final long createdNanos = System.nanoTime();
 
     private ArrayNode columnsJson;
     private List<RowDataToJsonConverters.RowDataToJsonConverter> converters;
@@ -121,7 +123,23 @@ final class ResultSpec {
         return n;
     }
 
-    void close() {
+    /**
+     * Closes the rows: for a query whose rows were not all read, that cancels its job. A job
+     * younger than {@link TaskSettling#MIN_AGE} is cancelled from a background thread once it is
+     * that old (the gateway, too, cancels without waiting for the cancellation).
+     */
+    void close(boolean rowsRemain) {
+        if (rowsRemain && isQuery && jobId != null && TaskSettling.tooYoung(createdNanos)) {
+            Agent.daemon(() -> {
+                TaskSettling.awaitDeployed(createdNanos);
+                closeNow();
+            }, "fw-cancel-" + jobId).start();
+            return;
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
         try {
             rows.close();
         } catch (Exception e) {

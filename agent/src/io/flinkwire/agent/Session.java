@@ -250,9 +250,9 @@ final class Session {
             if (ops.size() != 1) throw new UnsupportedOperationException("Unsupported SQL statement! Configure session only accepts a single SQL statement.");
             Operation o = ops.get(0);
             if (o instanceof SetOperation) {
-                callSet(env, (SetOperation) o).close();
+                callSet(env, (SetOperation) o).close(false);
             } else if (o instanceof ResetOperation) {
-                callReset((ResetOperation) o).close();
+                callReset((ResetOperation) o).close(false);
             } else if (o instanceof CreateOperation || o instanceof DropOperation || o instanceof AlterOperation
                     || o instanceof UseOperation || o instanceof LoadModuleOperation
                     || o instanceof UnloadModuleOperation || o instanceof AddJarOperation) {
