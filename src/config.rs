@@ -38,6 +38,12 @@ pub struct Config {
     /// What one client connection may send and how long it may take to log in.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Queries flinkwire answers itself instead of asking Flink.
+    #[serde(default)]
+    pub local: LocalConfig,
+    /// The opt-in result cache (`crate::results::cache`, docs/result-cache.md).
+    #[serde(default)]
+    pub result_cache: crate::results::cache::CacheConfig,
     /// Roles and their statement policy and limits (`crate::policy`, docs/security.md).
     #[serde(default)]
     pub roles: BTreeMap<String, crate::policy::RoleConfig>,
@@ -104,6 +110,22 @@ impl Config {
     /// See [`Config::shutdown_timeout_secs`].
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+/// Queries flinkwire answers itself, exactly as Flink would (`[local]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalConfig {
+    /// Answer the constant `SELECT`s of connection checks (`SELECT 1`, `SELECT 1 AS ok`,
+    /// `SELECT TRUE`) without a Flink job (`crate::local::constant`).
+    #[serde(default = "default_true")]
+    pub constant_selects: bool,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        Self { constant_selects: true }
     }
 }
 
@@ -221,6 +243,10 @@ pub struct EnvironmentConfig {
     /// Database to `USE` at the end (within the default catalog).
     #[serde(default)]
     pub default_database: Option<String>,
+    /// Whether this environment's sessions start with `flinkwire.result_cache` on; default
+    /// `result_cache.enabled`.
+    #[serde(default)]
+    pub result_cache: Option<bool>,
 }
 
 /// A catalog declared in configuration.
@@ -526,7 +552,7 @@ fn default_true() -> bool {
 /// The `FLINKWIRE_*` variables that name a configuration key. Other variables with the prefix
 /// (`FLINKWIRE_TEST_GATEWAY`, a wrapper script's own settings) are not configuration.
 fn config_environment() -> config::Map<String, String> {
-    const KEYS: [&str; 11] = [
+    const KEYS: [&str; 13] = [
         "FLINKWIRE_LISTEN",
         "FLINKWIRE_SHUTDOWN_TIMEOUT_SECS",
         "FLINKWIRE_LOG_FORMAT",
@@ -534,6 +560,8 @@ fn config_environment() -> config::Map<String, String> {
         "FLINKWIRE_SESSION__",
         "FLINKWIRE_POOL__",
         "FLINKWIRE_LIMITS__",
+        "FLINKWIRE_LOCAL__",
+        "FLINKWIRE_RESULT_CACHE__",
         "FLINKWIRE_TLS__",
         "FLINKWIRE_AUDIT__",
         "FLINKWIRE_ADMIN__",

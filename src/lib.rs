@@ -18,12 +18,14 @@
 //! - [`session`]: a client's state: its Flink SQL Gateway session.
 //! - [`dialect`]: PostgreSQL dialect → Flink SQL rewrites for the SQL BI tools generate.
 //! - [`local`]: PostgreSQL session commands (`SET x TO y`, `SHOW x`, `DISCARD ALL`…) and the
-//!   client's parameters, answered without Flink.
+//!   client's parameters, answered without Flink; constant `SELECT`s (`SELECT 1`) answered as
+//!   Flink would.
 //! - [`cluster`]: named clusters, routing, environments, pre-warmed session pools, health.
 //! - [`catalog`]: metadata snapshots per (cluster, environment) (`catalog::snapshot`).
 //! - [`router`]: splitting query strings into statements and classifying them.
 //! - [`backend`]: the SQL Gateway REST client (version negotiation, sessions, operations, pages).
-//! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory.
+//! - [`results`]: gateway pages → Arrow → PostgreSQL rows, streamed in bounded memory; the
+//!   opt-in result cache of complete answers (`results::cache`).
 //! - [`policy`]: roles, the statement classifier and the policy gate every statement passes.
 //! - [`audit`]: the JSON-lines audit log of connections and statements.
 //! - [`admin`]: the admin HTTP listener: probes and Prometheus metrics.

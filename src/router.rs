@@ -29,6 +29,42 @@ pub enum StatementKind {
     },
 }
 
+/// Who answers a statement the session runs (a query, a command or a job), as
+/// `ClientSession::destination` decides it; everything not named here goes to Flink.
+#[derive(Debug)]
+pub enum Destination {
+    /// flinkwire's own `SHOW CLUSTERS`, from the cluster registry.
+    Clusters,
+    /// `SHOW CATALOGS` of a role limited to some catalogs: the allowed ones.
+    AllowedCatalogs,
+    /// pg_catalog / information_schema / client functions: the catalog emulation.
+    Catalog,
+    /// pg_catalog mixed with the named Flink table: refused (0A000).
+    Mixed(String),
+    /// A constant `SELECT` whose Flink answer flinkwire knows ([`crate::local::constant`]).
+    Constant(crate::local::constant::ConstantSelect),
+    /// An earlier identical answer, from the result cache ([`crate::results::cache`]).
+    Cached(std::sync::Arc<crate::results::cache::Entry>),
+    /// The SQL Gateway, its answer recorded into the result cache under this key.
+    Cacheable(crate::results::cache::CacheKey),
+    /// The SQL Gateway.
+    Flink,
+}
+
+impl Destination {
+    /// The engine counted in `flinkwire_queries_total` (a mixed query is refused on its way to
+    /// Flink).
+    pub fn metric_kind(&self) -> crate::admin::metrics::QueryKind {
+        use crate::admin::metrics::QueryKind;
+        match self {
+            Self::Clusters | Self::AllowedCatalogs | Self::Constant(_) => QueryKind::Local,
+            Self::Catalog => QueryKind::Catalog,
+            Self::Cached(_) => QueryKind::Cache,
+            Self::Mixed(_) | Self::Cacheable(_) | Self::Flink => QueryKind::Flink,
+        }
+    }
+}
+
 /// A transaction-control statement and what it does to the client's transaction state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionCommand {

@@ -55,7 +55,9 @@ impl ServerContext {
         );
         let security = crate::policy::Security::new(&config)?;
         let activity = Arc::new(crate::activity::Activity::new(config.cancel.replica()));
-        let metrics = Arc::new(crate::admin::Metrics::new());
+        let mut metrics = crate::admin::Metrics::new();
+        metrics.register_result_cache(&clusters.result_cache.counters);
+        let metrics = Arc::new(metrics);
         for cluster in clusters.all() {
             cluster
                 .gateway

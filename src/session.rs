@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use crate::admin::metrics::{QueryKind, QueryOutcome};
+use crate::admin::metrics::QueryOutcome;
 use crate::backend::{BackendError, GatewaySession};
 use crate::cluster::{AcquireError, ActiveGuard, Cluster, Clusters, Slot};
 use crate::results::{Ending, Outcome, ResultError, RowSet, RuntimeMode};
-use crate::router::StatementKind;
+use crate::local::constant::ConstantSelect;
+use crate::router::{Destination, StatementKind};
 
 /// Why a client session could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +86,8 @@ pub struct ClientSession {
     /// Its process id (`pg_backend_pid()`), once the connection registered in the server's
     /// activity.
     backend_pid: std::sync::OnceLock<i32>,
+    /// The statements that changed the gateway session's state, for result cache keys.
+    gateway_log: std::sync::Mutex<crate::results::cache::SessionLog>,
 }
 
 /// The policy's decision on one statement (for the audit log).
@@ -216,6 +219,7 @@ impl ClientSession {
             }
         }
         let (cluster, slot) = clusters.route(request.cluster.as_deref(), &request.user)?;
+        results.result_cache = clusters.result_cache.enabled_by_default(slot.environment.result_cache);
         access.check_cluster(&cluster.name)?;
         cluster.check_available()?;
         let mut request = request.clone();
@@ -253,6 +257,7 @@ impl ClientSession {
             last_decision: Default::default(),
             connection_id,
             backend_pid: Default::default(),
+            gateway_log: Default::default(),
         };
         if session.gateway_decides_startup() {
             session.open_gateway().await?;
@@ -594,17 +599,16 @@ impl ClientSession {
                 ),
             }));
         }
-        let catalog_route = match kind {
-            StatementKind::Query => crate::catalog::pg::route(sql),
-            _ => crate::catalog::pg::CatalogRoute::Flink,
-        };
+        let destination = self.destination(sql, kind);
         let started = std::time::Instant::now();
-        let metric_kind = self.metric_kind(sql, &catalog_route);
+        let metric_kind = destination.metric_kind();
         let metrics = &self.request.metrics;
-        let permit = self.gate(sql, kind, catalog_route == crate::catalog::pg::CatalogRoute::Catalog).inspect_err(|_| {
+        // Only the catalog emulation is judged as emulated: a constant answer passes the gate as
+        // the Flink query it stands for (same rules, same concurrent-query permit).
+        let permit = self.gate(sql, kind, matches!(destination, Destination::Catalog)).inspect_err(|_| {
             metrics.statement(metric_kind, QueryOutcome::Denied, started.elapsed());
         })?;
-        let mut outcome = self.run_admitted(sql, kind, catalog_route).await;
+        let mut outcome = self.run_admitted(sql, kind, destination).await;
         metrics.statement_ready(metric_kind, started.elapsed());
         match &mut outcome {
             Ok(Outcome::Rows(rows)) => {
@@ -637,36 +641,114 @@ impl ClientSession {
         outcome
     }
 
-    /// Which engine answers `sql`, for `flinkwire_queries_total` (mirrors `run_admitted`).
-    fn metric_kind(&self, sql: &str, catalog_route: &crate::catalog::pg::CatalogRoute) -> QueryKind {
+    /// Who answers `sql`: flinkwire's own commands, the catalog emulation, a constant answer,
+    /// the result cache (a hit, or Flink with its answer recorded), or Flink.
+    fn destination(&self, sql: &str, kind: &StatementKind) -> Destination {
         let words = crate::router::leading_words(sql, 3);
-        if (self.route.is_some() && words == ["SHOW", "CLUSTERS"])
-            || (!self.access.catalogs().is_empty() && words == ["SHOW", "CATALOGS"])
-        {
-            QueryKind::Local
-        } else if *catalog_route == crate::catalog::pg::CatalogRoute::Catalog {
-            QueryKind::Catalog
-        } else {
-            QueryKind::Flink
+        if self.route.is_some() && words == ["SHOW", "CLUSTERS"] {
+            return Destination::Clusters;
+        }
+        if !self.access.catalogs().is_empty() && words == ["SHOW", "CATALOGS"] {
+            return Destination::AllowedCatalogs;
+        }
+        if *kind != StatementKind::Query {
+            return Destination::Flink;
+        }
+        // Introspection (pg_catalog, information_schema, client functions) is answered locally.
+        match crate::catalog::pg::route(sql) {
+            crate::catalog::pg::CatalogRoute::Catalog => return Destination::Catalog,
+            crate::catalog::pg::CatalogRoute::Mixed(table) => return Destination::Mixed(table),
+            crate::catalog::pg::CatalogRoute::Flink => {}
+        }
+        if let Some(select) = self.constant_select(sql) {
+            return Destination::Constant(select);
+        }
+        let Some((cache, key)) = self.cache_key(sql) else { return Destination::Flink };
+        match cache.get(&key) {
+            Some(entry) => Destination::Cached(entry),
+            None => Destination::Cacheable(key),
         }
     }
 
-    /// Runs a statement the gate admitted.
-    async fn run_admitted(&self, sql: &str, kind: &StatementKind, catalog_route: crate::catalog::pg::CatalogRoute) -> Result<Outcome, ResultError> {
-        if self.route.is_some() && crate::router::leading_words(sql, 3) == ["SHOW", "CLUSTERS"] {
-            return self.show_clusters();
+    /// The result cache and the key of `sql`, when this session has the cache on and `sql` may
+    /// be cached (see [`crate::results::cache`]).
+    fn cache_key(&self, sql: &str) -> Option<(&Arc<crate::results::cache::ResultCache>, crate::results::cache::CacheKey)> {
+        let route = self.route.as_ref()?;
+        let cache = &route.clusters.result_cache;
+        let (results, search_path) = {
+            let settings = self.settings();
+            (settings.results().clone(), settings.search_path())
+        };
+        if !results.result_cache || !cache.is_usable() {
+            return None;
         }
-        if !self.access.catalogs().is_empty() && crate::router::leading_words(sql, 3) == ["SHOW", "CATALOGS"] {
-            return self.show_allowed_catalogs();
-        }
-        // Introspection (pg_catalog, information_schema, client functions) is answered locally.
-        match catalog_route {
-            crate::catalog::pg::CatalogRoute::Catalog => return self.run_catalog(sql).await,
-            crate::catalog::pg::CatalogRoute::Mixed(table) => {
-                return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error())
+        // The snapshot as loaded (a role's view of it is a copy; the tables are the same).
+        let snapshot = route.clusters.snapshots.get(&route.slot.key);
+        let role = self.role_name();
+        let parts = crate::results::cache::KeyParts {
+            sql,
+            cluster: &route.cluster.name,
+            environment: route.slot.environment.name.as_deref(),
+            environment_generated: &route.slot.environment.generated_tables,
+            database: self.request.database.as_deref(),
+            search_path,
+            result_mode: results.mode.name(),
+            max_rows: results.max_rows,
+            role: role.as_deref(),
+            snapshot: snapshot.as_deref(),
+        };
+        let key = cache.key(parts, &mut self.gateway_log.lock().unwrap_or_else(|p| p.into_inner()));
+        match key {
+            Ok(key) => Some((cache, key)),
+            Err(refusal) => {
+                tracing::debug!(?refusal, "not for the result cache");
+                None
             }
-            crate::catalog::pg::CatalogRoute::Flink => {}
         }
+    }
+
+    /// `sql` as a constant `SELECT` this session can answer exactly as Flink would: the shape is
+    /// one [`ConstantSelect`] knows, the dialect leaves it as it is (Flink would get this very
+    /// text), the cluster is not known to be down (Flink would fail with 08001), and
+    /// `flinkwire.max_rows` cannot cut its one row (whether Flink's answer then carries a NOTICE
+    /// depends on how its pages fall).
+    fn constant_select(&self, sql: &str) -> Option<ConstantSelect> {
+        let route = self.route.as_ref()?;
+        if !route.clusters.constant_selects || route.cluster.check_available().is_err() {
+            return None;
+        }
+        let max_rows = self.settings().results().max_rows;
+        if max_rows == 1 {
+            return None;
+        }
+        let select = ConstantSelect::parse(sql)?;
+        matches!(crate::dialect::to_flink(sql), Ok(std::borrow::Cow::Borrowed(_))).then_some(select)
+    }
+
+    /// Runs a statement the gate admitted.
+    async fn run_admitted(&self, sql: &str, kind: &StatementKind, destination: Destination) -> Result<Outcome, ResultError> {
+        let cache = self.route.as_ref().map(|r| &r.clusters.result_cache);
+        let cache_key = match destination {
+            Destination::Clusters => return self.show_clusters(),
+            Destination::AllowedCatalogs => return self.show_allowed_catalogs(),
+            Destination::Catalog => return self.run_catalog(sql).await,
+            Destination::Mixed(table) => return Err(crate::catalog::pg::CatalogError::Mixed(table).into_result_error()),
+            Destination::Constant(select) => {
+                // The gateway's columns and row for this query, renamed as Flink's are.
+                let mut rows = RowSet::constant(&select.columns(), vec![select.row()])?;
+                rename_generated(&mut rows, crate::dialect::names::ResultNames::of(sql).as_ref())?;
+                return Ok(Outcome::Rows(rows));
+            }
+            Destination::Cached(entry) => {
+                cache.inspect(|c| c.counters.lookup(true));
+                return Ok(Outcome::Rows(RowSet::cached(&entry)?));
+            }
+            Destination::Cacheable(key) => {
+                cache.inspect(|c| c.counters.lookup(false));
+                Some(key)
+            }
+            Destination::Flink => None,
+        };
         // PostgreSQL dialect of BI tools → Flink SQL; native Flink SQL passes untouched. The
         // result columns get PostgreSQL's names for what Flink calls `EXPR$n`.
         let (flink_sql, names) = match kind {
@@ -678,9 +760,10 @@ impl ClientSession {
             Ok(operation) => RowSet::start(operation).await,
             Err(e) => Err(e),
         };
-        if let (Ok(Outcome::Rows(rows)), Some(names)) = (&mut outcome, &names) {
-            rows.rename_columns(|position, count, flink| names.rename(position, count, flink))?;
+        if let Ok(Outcome::Rows(rows)) = &mut outcome {
+            rename_generated(rows, names.as_ref())?;
         }
+        self.after_flink(kind, &flink_sql, cache_key, &mut outcome);
         if let Some(route) = &self.route {
             match &outcome {
                 Err(ResultError::Backend(e)) => route.cluster.observe(e),
@@ -699,6 +782,32 @@ impl ClientSession {
             }
         }
         outcome
+    }
+
+    /// The result cache's part after a statement went to Flink: a query's answer is recorded
+    /// under its key; a command is logged as a change of the session's state (keys of later
+    /// queries include it), and one that may change tables or data (DDL, `ADD JAR`, a job, …:
+    /// anything but `SET`, `RESET`, `USE`) drops every entry.
+    fn after_flink(&self, kind: &StatementKind, flink_sql: &str, key: Option<crate::results::cache::CacheKey>, outcome: &mut Result<Outcome, ResultError>) {
+        let Some(route) = &self.route else { return };
+        let cache = &route.clusters.result_cache;
+        if let Some(key) = key {
+            match (outcome, crate::results::cache::translation_refusal(flink_sql)) {
+                (Ok(Outcome::Rows(rows)), None) => rows.record(cache.recorder(key)),
+                (_, refusal) => tracing::debug!(?refusal, "answer not recorded"),
+            }
+            return;
+        }
+        match kind {
+            StatementKind::Command { tag } => {
+                self.gateway_log.lock().unwrap_or_else(|p| p.into_inner()).record(flink_sql);
+                if !matches!(tag.as_str(), "SET" | "RESET" | "USE") {
+                    cache.invalidate();
+                }
+            }
+            StatementKind::Job => cache.invalidate(),
+            _ => {}
+        }
     }
 
     /// After a Flink `SET 'k' = 'v'` or `RESET ['k']`. The gateway resets to its own defaults,
@@ -753,6 +862,15 @@ impl ClientSession {
             }
             None => Ok(()),
         }
+    }
+}
+
+/// Gives result columns Flink named `EXPR$n` their PostgreSQL names (see
+/// [`crate::dialect::names::ResultNames`]).
+fn rename_generated(rows: &mut RowSet, names: Option<&crate::dialect::names::ResultNames>) -> Result<(), ResultError> {
+    match names {
+        Some(names) => rows.rename_columns(|position, count, flink| names.rename(position, count, flink)),
+        None => Ok(()),
     }
 }
 

@@ -3,10 +3,16 @@
 //! `FLINKWIRE_TEST_GATEWAY`; these tests are ignored in a plain `cargo test`.
 
 mod common;
+#[path = "common/flink_jobs.rs"]
+mod flink_jobs;
 #[path = "e2e/input_limits.rs"]
 mod input_limits;
+#[path = "e2e/local_answers.rs"]
+mod local_answers;
 #[path = "e2e/policy.rs"]
 mod policy;
+#[path = "e2e/result_cache.rs"]
+mod result_cache;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use common::{connect, start_server_with, test_config};

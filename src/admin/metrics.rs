@@ -64,6 +64,54 @@ struct SnapshotLabels {
     environment: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+/// The result cache's counters (`crate::results::cache`): the cache moves them, `/metrics`
+/// shows them ([`Metrics::register_result_cache`]).
+#[derive(Debug, Clone, Default)]
+pub struct CacheCounters {
+    lookups: Family<OutcomeLabels, Counter>,
+    stored: Counter,
+    too_large: Counter,
+    evicted: Family<ReasonLabels, Counter>,
+}
+
+impl CacheCounters {
+    /// A statement the cache may answer was answered from it (`true`) or sent to Flink.
+    pub fn lookup(&self, hit: bool) {
+        self.lookups.get_or_create(&OutcomeLabels { outcome: if hit { "hit" } else { "miss" } }).inc();
+    }
+
+    /// A complete answer was stored.
+    pub fn stored(&self) {
+        self.stored.inc();
+    }
+
+    /// An answer grew past `max_entry_bytes` while it was sent, so it is not stored.
+    pub fn too_large(&self) {
+        self.too_large.inc();
+    }
+
+    /// `n` entries were dropped: `lru` (for room), `expired` (ttl), `invalidated` (DDL, jobs).
+    pub fn evicted(&self, reason: &'static str, n: u64) {
+        self.evicted.get_or_create(&ReasonLabels { reason }).inc_by(n);
+    }
+
+    /// Hits and misses so far.
+    pub fn lookups(&self) -> (u64, u64) {
+        let get = |outcome| self.lookups.get_or_create(&OutcomeLabels { outcome }).get();
+        (get("hit"), get("miss"))
+    }
+
+    /// Answers stored, too large to store, and entries dropped for `reason`, so far.
+    pub fn counts(&self, reason: &'static str) -> (u64, u64, u64) {
+        (self.stored.get(), self.too_large.get(), self.evicted.get_or_create(&ReasonLabels { reason }).get())
+    }
+}
+
 /// How a login ended, for `flinkwire_connections_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginOutcome {
@@ -79,8 +127,10 @@ pub enum QueryKind {
     Flink,
     /// pg_catalog / information_schema, answered from the snapshot.
     Catalog,
-    /// Answered by flinkwire itself (`SHOW CLUSTERS`, session commands).
+    /// Answered by flinkwire itself (`SHOW CLUSTERS`, session commands, constant `SELECT`s).
     Local,
+    /// Answered from the result cache.
+    Cache,
 }
 
 impl QueryKind {
@@ -89,6 +139,7 @@ impl QueryKind {
             QueryKind::Flink => "flink",
             QueryKind::Catalog => "catalog",
             QueryKind::Local => "local",
+            QueryKind::Cache => "cache",
         }
     }
 }
@@ -151,6 +202,8 @@ pub struct Metrics {
     gateway_request_duration: Family<GatewayEndpointLabels, Histogram>,
     gateway_sessions: Family<SessionLabels, Gauge>,
     snapshot_age: Family<SnapshotLabels, Gauge<f64, AtomicU64>>,
+    result_cache_entries: Gauge,
+    result_cache_bytes: Gauge,
     /// Serialises scrapes: gauges are refreshed and then encoded as one step.
     scrape: Mutex<()>,
 }
@@ -199,6 +252,10 @@ impl Metrics {
         registry.register("flinkwire_gateway_request_duration_seconds", "SQL Gateway REST request time by cluster and endpoint", gateway_request_duration.clone());
         registry.register("flinkwire_gateway_sessions", "SQL Gateway sessions by cluster and state", gateway_sessions.clone());
         registry.register("flinkwire_snapshot_age_seconds", "Age of the metadata snapshot per cluster and environment", snapshot_age.clone());
+        let result_cache_entries = Gauge::default();
+        let result_cache_bytes = Gauge::default();
+        registry.register("flinkwire_result_cache_entries", "Answers held by the result cache", result_cache_entries.clone());
+        registry.register("flinkwire_result_cache_bytes", "Bytes the result cache's answers take", result_cache_bytes.clone());
         for outcome in ["ok", "auth_failed", "refused"] {
             let _ = connections.get_or_create(&OutcomeLabels { outcome });
         }
@@ -215,8 +272,21 @@ impl Metrics {
             gateway_request_duration,
             gateway_sessions,
             snapshot_age,
+            result_cache_entries,
+            result_cache_bytes,
             scrape: Mutex::new(()),
         }
+    }
+
+    /// Shows the result cache's counters (call before the metrics are shared).
+    pub fn register_result_cache(&mut self, counters: &CacheCounters) {
+        for outcome in ["hit", "miss"] {
+            let _ = counters.lookups.get_or_create(&OutcomeLabels { outcome });
+        }
+        self.registry.register("flinkwire_result_cache_lookups", "Statements the result cache may answer, by outcome (hit, miss)", counters.lookups.clone());
+        self.registry.register("flinkwire_result_cache_stored", "Complete answers stored in the result cache", counters.stored.clone());
+        self.registry.register("flinkwire_result_cache_too_large", "Answers not cached because they outgrew result_cache.max_entry_bytes", counters.too_large.clone());
+        self.registry.register("flinkwire_result_cache_evictions", "Result cache entries dropped, by reason (lru, expired, invalidated)", counters.evicted.clone());
     }
 
     /// A login was admitted or refused.
@@ -317,6 +387,9 @@ impl Metrics {
         self.client_connections
             .get_or_create(&ClusterLabels { cluster: "none".into() })
             .inc_by(count(ctx.admission.open().saturating_sub(backends.len())));
+        let (entries, bytes) = ctx.clusters.result_cache.size();
+        self.result_cache_entries.set(count(entries));
+        self.result_cache_bytes.set(count(bytes));
         self.gateway_sessions.clear();
         self.snapshot_age.clear();
         for cluster in ctx.clusters.all() {

@@ -10,6 +10,12 @@ use crate::router::split_statements;
 pub struct Environment {
     pub name: Option<String>,
     pub statements: Vec<String>,
+    /// `result_cache` of the environment: whether its sessions start with the result cache on
+    /// (`None`: the server's default).
+    pub result_cache: Option<bool>,
+    /// Tables its statements create on a data-generating connector (`datagen`), lower case:
+    /// the result cache never answers queries that name them.
+    pub generated_tables: Vec<String>,
 }
 
 /// An environment whose file cannot be read.
@@ -24,7 +30,8 @@ pub struct EnvironmentFileError {
 impl Environment {
     /// The implicit environment: `session.init_sql` only.
     pub fn implicit(config: &Config) -> Self {
-        Self { name: None, statements: config.session.init_sql.clone() }
+        let statements = config.session.init_sql.clone();
+        Self { name: None, generated_tables: generated_tables(&statements), statements, result_cache: None }
     }
 
     /// Resolves a configured environment: `session.init_sql`, then `CREATE CATALOG` for each
@@ -47,13 +54,17 @@ impl Environment {
             (None, Some(d)) => statements.push(format!("USE {}", quote_ident(d))),
             (None, None) => {}
         }
-        Ok(Self { name: Some(name.to_owned()), statements })
+        Ok(Self { name: Some(name.to_owned()), generated_tables: generated_tables(&statements), statements, result_cache: env.result_cache })
     }
 
     /// The environment's name for display (`-` for the implicit one).
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or("-")
     }
+}
+
+fn generated_tables(statements: &[String]) -> Vec<String> {
+    statements.iter().filter_map(|s| crate::results::cache::generated_table(s)).collect()
 }
 
 #[cfg(test)]

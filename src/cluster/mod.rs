@@ -83,6 +83,10 @@ pub struct Clusters {
     health_interval: Duration,
     snapshot_ttl: Option<Duration>,
     load_snapshots: bool,
+    /// `local.constant_selects`: sessions answer `SELECT 1` and friends without Flink.
+    pub constant_selects: bool,
+    /// The result cache every session of every cluster shares (its keys name the cluster).
+    pub result_cache: Arc<crate::results::cache::ResultCache>,
 }
 
 impl Clusters {
@@ -154,6 +158,8 @@ impl Clusters {
             health_interval: config.pool.health_check_interval(),
             snapshot_ttl: config.pool.snapshot_ttl(),
             load_snapshots: config.pool.snapshot,
+            constant_selects: config.local.constant_selects,
+            result_cache: Arc::new(crate::results::cache::ResultCache::new(&config.result_cache)),
         })
     }
 

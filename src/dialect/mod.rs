@@ -62,6 +62,11 @@ impl Refusal {
     }
 }
 
+/// Whether Flink 2.3.0's parser reserves `word` (any case).
+pub(crate) fn is_flink_reserved(word: &str) -> bool {
+    reserved::is_reserved(word)
+}
+
 /// Translates one statement from PostgreSQL dialect to Flink SQL, or returns it unchanged.
 pub fn to_flink(sql: &str) -> Result<Cow<'_, str>, Refusal> {
     Ok(match translate(sql)? {

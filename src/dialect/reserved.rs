@@ -69,7 +69,7 @@ pub(super) fn quote(ident: &mut Ident) -> bool {
     true
 }
 
-fn is_reserved(word: &str) -> bool {
+pub(super) fn is_reserved(word: &str) -> bool {
     FLINK_RESERVED.binary_search(&word.to_ascii_uppercase().as_str()).is_ok()
 }
 

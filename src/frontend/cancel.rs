@@ -96,7 +96,13 @@ impl Connection {
                 let word = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
                 if !rows.is_local() && matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE") {
                     let settings = session.settings().results().clone();
-                    rows.configure(&settings, session.runtime_mode().await)?;
+                    // Only `auto` depends on the runtime mode, which may take a gateway request
+                    // to learn (a constant answer needs no gateway session otherwise).
+                    let runtime = match settings.mode {
+                        crate::results::ResultMode::Auto => session.runtime_mode().await,
+                        _ => crate::results::RuntimeMode::Batch,
+                    };
+                    rows.configure(&settings, runtime)?;
                 }
                 rows.guard(deadline, Some(token));
                 Ok(Outcome::Rows(rows))

@@ -6,7 +6,11 @@
 //! (sqlparser, PostgreSQL dialect). What is Flink's stays Flink's: `SET 'key' = 'value'`, bare
 //! `SET`, bare `RESET` and `RESET 'key'` go to the gateway, as does any `SHOW` of something that
 //! is not a PostgreSQL parameter (`SHOW TABLES`, `SHOW CATALOGS`, `SHOW JOBS`…).
+//!
+//! [`constant`] recognizes the constant `SELECT`s of connection checks (`SELECT 1`), which the
+//! session answers itself exactly as Flink would.
 
+pub mod constant;
 pub mod settings;
 mod session;
 

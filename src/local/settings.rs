@@ -91,6 +91,7 @@ fn result_setting_description(name: &str) -> &'static str {
         "statement_timeout" => "Sets the maximum allowed duration of any statement.",
         "flinkwire.result_mode" => "flinkwire: how results that update earlier rows are shown (auto, append, changelog, table).",
         "flinkwire.max_rows" => "flinkwire: the most rows a query returns before it is ended (0 = no limit).",
+        "flinkwire.result_cache" => "flinkwire: answer repeated bounded queries from the result cache (on, off).",
         _ => "",
     }
 }

@@ -215,7 +215,7 @@ impl Access {
     pub fn check_startup_option(&self, name: &str) -> Result<(), Denied> {
         let Some(role) = self.restricted() else { return Ok(()) };
         let lower = name.to_ascii_lowercase();
-        let flinkwire_key = matches!(lower.as_str(), "flinkwire.cluster" | "flinkwire.result_mode" | "flinkwire.max_rows");
+        let flinkwire_key = matches!(lower.as_str(), "flinkwire.cluster" | "flinkwire.result_mode" | "flinkwire.max_rows" | "flinkwire.result_cache");
         let postgres = !lower.contains('.') && crate::local::settings::is_local_parameter(name);
         if flinkwire_key || postgres {
             return Ok(());

@@ -88,6 +88,16 @@ pub struct PageRows {
 }
 
 impl PageRows {
+    /// A page of `batch`, none of it sent yet.
+    pub fn from_batch(schema: Arc<ResultSchema>, batch: RecordBatch) -> Self {
+        Self { schema, batch, next: 0 }
+    }
+
+    /// The page's batch.
+    pub fn batch(&self) -> &RecordBatch {
+        &self.batch
+    }
+
     /// Rows of the page not sent yet.
     pub fn remaining(&self) -> usize {
         self.batch.num_rows().saturating_sub(self.next)

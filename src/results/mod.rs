@@ -12,6 +12,7 @@
 //!
 //! The [`ResultMode`] decides how the changelog is shown (see `docs/streaming.md`).
 
+pub mod cache;
 mod encode;
 pub mod settings;
 
@@ -316,6 +317,11 @@ pub struct RowSet {
     job_watcher: Option<JobWatcher>,
     /// Told how the result ended; taken when it does.
     end_watcher: Option<EndWatcher>,
+    /// Keeps the batches as they are sent, for the result cache; stored when the result ends
+    /// complete, dropped as soon as it grows too large.
+    recorder: Option<cache::Recorder>,
+    /// An answer from the result cache: its batches still to send.
+    replay: std::collections::VecDeque<arrow_array::RecordBatch>,
 }
 
 /// Called with the Flink job id of a result once the gateway names it (`pg_stat_activity`).
@@ -373,6 +379,13 @@ impl RowSet {
         Self::new(columns.to_vec(), PageData::Values(rows), None, None, true)
     }
 
+    /// Rows flinkwire knows Flink would answer (a constant `SELECT`, see
+    /// [`crate::local::constant`]), in the gateway's JSON shape: a finished Flink result, so
+    /// result modes and `flinkwire.max_rows` apply as they do to Flink's.
+    pub fn constant(columns: &[ColumnInfo], rows: Vec<RowData>) -> Result<Self, ResultError> {
+        Self::new(columns.to_vec(), PageData::Values(rows), None, None, false)
+    }
+
     /// A result whose first page is `first`; `pump` brings the rest (none: finished).
     fn new(
         columns: Vec<ColumnInfo>,
@@ -402,7 +415,24 @@ impl RowSet {
             held: None,
             job_watcher: None,
             end_watcher: None,
+            recorder: None,
+            replay: Default::default(),
         })
+    }
+
+    /// An answer from the result cache: the batches and columns of an earlier identical
+    /// answer, already in its result mode (so it is not configured again, like a local one).
+    pub fn cached(entry: &cache::Entry) -> Result<Self, ResultError> {
+        let mut rows = Self::new(Vec::new(), PageData::Values(Vec::new()), None, None, true)?;
+        rows.schema = entry.schema.clone();
+        rows.replay = entry.batches.iter().cloned().collect();
+        Ok(rows)
+    }
+
+    /// Records the batches as they are sent into the result cache; call before the first rows
+    /// are taken. Stored if the result ends complete (not cut, cancelled, timed out or failed).
+    pub fn record(&mut self, recorder: cache::Recorder) {
+        self.recorder = Some(recorder);
     }
 
     /// Calls `watcher` with the job id now if it is known, and whenever a later page names one:
@@ -421,6 +451,11 @@ impl RowSet {
     }
 
     fn ended(&mut self, ending: Ending) {
+        if let Some(recorder) = self.recorder.take() {
+            if ending == Ending::Complete && self.truncated.is_none() {
+                recorder.finish(self.schema.clone());
+            }
+        }
         if let Some(watcher) = self.end_watcher.take() {
             watcher(ending);
         }
@@ -553,6 +588,10 @@ impl RowSet {
                 self.accept(first)?;
                 continue;
             }
+            if let Some(batch) = self.replay.pop_front() {
+                self.current = Some(PageRows::from_batch(self.schema.clone(), batch));
+                continue;
+            }
             if self.table.is_some() && (self.finished || self.pump.is_none()) {
                 // A bounded query ended: its table is final.
                 self.finish_table(None)?;
@@ -618,6 +657,7 @@ impl RowSet {
     pub fn is_finished(&self) -> bool {
         self.finished
             && self.first.is_none()
+            && self.replay.is_empty()
             && self.current.as_ref().is_none_or(PageRows::is_exhausted)
             && self.table_out.as_ref().is_none_or(|t| t.len() == 0)
     }
@@ -663,7 +703,8 @@ impl RowSet {
                 self.table_out = None;
                 return Ok(None);
             }
-            self.current = Some(self.schema.decode(&chunk).map_err(ResultError::Convert)?);
+            let page = self.schema.decode(&chunk).map_err(ResultError::Convert)?;
+            self.show(page);
         }
     }
 
@@ -704,9 +745,19 @@ impl RowSet {
                 PageData::Decoded(decoded) => decoded.rows,
                 PageData::Values(rows) => self.schema.decode(&rows),
             };
-            self.current = Some(decoded.map_err(ResultError::Convert)?);
+            self.show(decoded.map_err(ResultError::Convert)?);
         }
         Ok(())
+    }
+
+    /// Makes `page` the page being sent (the result cache's recorder keeps a copy).
+    fn show(&mut self, page: PageRows) {
+        if let Some(recorder) = &mut self.recorder {
+            if !recorder.add(page.batch()) {
+                self.recorder = None;
+            }
+        }
+        self.current = Some(page);
     }
 
     /// `table` mode: ends the input and queues the table for sending.
@@ -810,6 +861,38 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert!(rows[0].ends_with('2'));
         assert_eq!(table.truncation(), None);
+    }
+
+    fn cache_key(cache: &cache::ResultCache, sql: &str) -> cache::CacheKey {
+        cache.key(cache::plain_parts(sql), &mut cache::SessionLog::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn complete_answers_are_recorded_and_replayed_as_they_were_sent() {
+        let cache = Arc::new(cache::ResultCache::new(&cache::CacheConfig { enabled: true, ..Default::default() }));
+        let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
+        let mut first = flink_rows(many.clone()).unwrap();
+        first.configure(&ResultSettings::default(), RuntimeMode::Streaming).unwrap();
+        first.record(cache.recorder(cache_key(&cache, "SELECT complete")));
+        let sent = texts(&mut first).await.unwrap();
+        assert_eq!(sent.len(), 10);
+        let entry = cache.get(&cache_key(&cache, "SELECT complete")).expect("stored when complete");
+        let mut again = RowSet::cached(&entry).unwrap();
+        assert!(again.is_local(), "not configured a second time");
+        assert_eq!(again.schema().names(), vec!["op", "w", "n"], "the changelog mode it was sent in");
+        assert_eq!(texts(&mut again).await.unwrap(), sent);
+
+        // Cut by max_rows, or closed before its end: not stored.
+        let mut cut = flink_rows(many.clone()).unwrap();
+        cut.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
+        cut.record(cache.recorder(cache_key(&cache, "SELECT cut")));
+        assert_eq!(texts(&mut cut).await.unwrap().len(), 4);
+        assert!(cache.get(&cache_key(&cache, "SELECT cut")).is_none());
+        let mut closed = flink_rows(many).unwrap();
+        closed.record(cache.recorder(cache_key(&cache, "SELECT closed")));
+        assert_eq!(closed.next_rows(3, &Format::UnifiedText).await.unwrap().map(|r| r.len()), Some(3));
+        drop(closed);
+        assert!(cache.get(&cache_key(&cache, "SELECT closed")).is_none());
     }
 
     #[tokio::test]

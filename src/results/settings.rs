@@ -1,4 +1,4 @@
-//! Per-session result settings: result mode, row limit, statement timeout.
+//! Per-session result settings: result mode, row limit, statement timeout, result cache.
 //!
 //! One [`ResultSettings`] per client session (inside `crate::local::Settings`). `SET`/`SHOW`/`RESET`
 //! of these names (and the startup `options='-c name=value'`) go through [`ResultSettings::set`] / [`ResultSettings::get`]
@@ -86,13 +86,17 @@ pub struct ResultSettings {
     pub max_rows: u64,
     /// `statement_timeout`: `None` = no timeout (PostgreSQL's 0).
     pub statement_timeout: Option<Duration>,
+    /// `flinkwire.result_cache`: answer repeated bounded queries from the result cache
+    /// (`crate::results::cache`); the session's default comes from `[result_cache]` or its
+    /// environment.
+    pub result_cache: bool,
     /// The role's maxima, checked by [`ResultSettings::set`], and the name of the role.
     pub limits: Option<(String, SettingLimits)>,
 }
 
 impl Default for ResultSettings {
     fn default() -> Self {
-        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None, limits: None }
+        Self { mode: ResultMode::Auto, max_rows: 0, statement_timeout: None, result_cache: false, limits: None }
     }
 }
 
@@ -127,10 +131,11 @@ impl RuntimeMode {
 pub const RESULT_MODE: &str = "flinkwire.result_mode";
 pub const MAX_ROWS: &str = "flinkwire.max_rows";
 pub const STATEMENT_TIMEOUT: &str = "statement_timeout";
+pub const RESULT_CACHE: &str = "flinkwire.result_cache";
 
 impl ResultSettings {
     /// The setting names handled here (lower case).
-    pub const NAMES: [&'static str; 3] = [RESULT_MODE, MAX_ROWS, STATEMENT_TIMEOUT];
+    pub const NAMES: [&'static str; 4] = [RESULT_MODE, MAX_ROWS, STATEMENT_TIMEOUT, RESULT_CACHE];
 
     /// Whether `name` is one of these settings.
     pub fn handles(name: &str) -> bool {
@@ -199,6 +204,13 @@ impl ResultSettings {
                 self.check_limits(name, value, Some(timeout), None)?;
                 self.statement_timeout = timeout;
             }
+            RESULT_CACHE => {
+                self.result_cache = match value.trim_matches('\'').to_ascii_lowercase().as_str() {
+                    "on" | "true" | "yes" | "1" => true,
+                    "off" | "false" | "no" | "0" => false,
+                    _ => return Err(bad("on or off")),
+                };
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -214,6 +226,7 @@ impl ResultSettings {
             RESULT_MODE => self.mode = default.mode,
             MAX_ROWS => self.max_rows = default.max_rows,
             STATEMENT_TIMEOUT => self.statement_timeout = default.statement_timeout,
+            RESULT_CACHE => self.result_cache = default.result_cache,
             _ => return false,
         }
         true
@@ -229,6 +242,7 @@ impl ResultSettings {
                 Some(d) if d.as_millis() % 1000 == 0 => format!("{}s", d.as_secs()),
                 Some(d) => format!("{}ms", d.as_millis()),
             },
+            RESULT_CACHE => if self.result_cache { "on" } else { "off" }.to_owned(),
             _ => return None,
         })
     }
@@ -307,6 +321,13 @@ mod tests {
         assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Changelog);
         s.set(RESULT_MODE, "table").unwrap();
         assert_eq!(s.effective_mode(RuntimeMode::Streaming), ResultMode::Table);
+        assert_eq!(s.get(RESULT_CACHE).unwrap(), "off");
+        for (value, on) in [("on", true), ("'OFF'", false), ("true", true), ("0", false)] {
+            assert!(s.set("FLINKWIRE.RESULT_CACHE", value).unwrap());
+            assert_eq!(s.result_cache, on, "{value}");
+        }
+        assert!(s.set(RESULT_CACHE, "sometimes").is_err());
+        assert_eq!(s.get(RESULT_CACHE).unwrap(), "off");
     }
 
     #[test]

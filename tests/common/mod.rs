@@ -26,14 +26,20 @@ pub async fn start_server() -> SocketAddr {
 
 /// Starts flinkwire with `config`, listening on an ephemeral port; returns its address.
 pub async fn start_server_with(config: Config) -> SocketAddr {
+    start_server_context(config).await.0
+}
+
+/// Like [`start_server_with`], also returning the server's context (metrics, clusters).
+pub async fn start_server_context(config: Config) -> (SocketAddr, Arc<ServerContext>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let ctx = Arc::new(ServerContext::new(config).unwrap());
+    let served = ctx.clone();
     tokio::spawn(async move {
         let (_keep, mut stop) = tokio::sync::watch::channel(false);
-        serve(listener, ctx, &mut stop).await.unwrap();
+        serve(listener, served, &mut stop).await.unwrap();
     });
-    addr
+    (addr, ctx)
 }
 
 /// A tokio-postgres client of the server at `addr`; `extra` is appended to the connection string.
