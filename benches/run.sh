@@ -239,11 +239,22 @@ bench_own_pipeline() {
     done
 }
 
-# One `latency` figure: runs `latency ARGS…` and prints the value of KEY from its output.
-latency_of() {
-    local key="$1"; shift
-    local out; out="$("$BIN/latency" "$@")" || fw_die "failed: latency $*"
-    printf '%s\n' "$out" | tr ' ' '\n' | sed -n "s/^$key=//p"
+# Runs `latency ARGS…` once and prints its line of `key=value` figures.
+latency() {
+    "$BIN/latency" "$@" || fw_die "failed: latency $*"
+}
+
+# The value of KEY in a line `latency` printed.
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# add_rows NAME BASELINE_LINE OURS_LINE: the p50 and p99 rows of one measurement of each side.
+add_rows() {
+    local q
+    for q in p50 p99; do
+        add_row "$1, $q" "$(field "$q" "$2")" "$(field "$q" "$3")" "— | — | —"
+    done
 }
 
 # Latencies on the real cluster: `SELECT 1` through flinkwire against a direct REST client of the
@@ -254,36 +265,29 @@ bench_latency() {
     start_flink
     local pg="host=127.0.0.1 port=$PG_PORT user=bench dbname=postgres"
     local fw="host=127.0.0.1 port=$FWF_PORT user=bench dbname=default_catalog"
-    local n="${FW_BENCH_LATENCY_RUNS:-15}" q
-    "$BIN/latency" query "$fw" "SELECT 1" 2 >/dev/null # the pool and the snapshot are warm
+    local rest="http://127.0.0.1:$AGENT_PORT" n="${FW_BENCH_LATENCY_RUNS:-15}"
+    latency query "$fw" "SELECT 1" 2 >/dev/null # the pool and the snapshot are warm
     # `SELECT 1` flinkwire answers itself (docs/statements.md); the VALUES query is the shortest
     # that still runs on Flink.
-    local short="SELECT x FROM (VALUES (1)) AS t(x)"
-    for q in p50 p99; do
-        local rest ours
-        rest="$(latency_of "$q" rest "http://127.0.0.1:$AGENT_PORT" "SELECT 1" "$n")"
-        ours="$(latency_of "$q" query "$fw" "SELECT 1" "$n")"
-        add_row "\`SELECT 1\` $q, warm session (baseline: a direct REST client of the same agent)" "$rest" "$ours" "— | — | —"
-        rest="$(latency_of "$q" rest "http://127.0.0.1:$AGENT_PORT" "$short" "$n")"
-        ours="$(latency_of "$q" query "$fw" "$short" "$n")"
-        add_row "\`$short\` $q, on Flink (baseline: a direct REST client of the same agent)" "$rest" "$ours" "— | — | —"
-    done
-    for q in p50 p99; do
-        add_row "connect $q, warm pool" "$(latency_of "$q" connect "$pg" 50)" "$(latency_of "$q" connect "$fw" 50)" "— | — | —"
-    done
+    local short="SELECT x FROM (VALUES (1)) AS t(x)" catalog base ours
+    # A measurement is assigned before it is used, so a failing one stops the script (set -e).
+    base="$(latency rest "$rest" "SELECT 1" "$n")"; ours="$(latency query "$fw" "SELECT 1" "$n")"
+    add_rows "\`SELECT 1\`, warm session (baseline: a direct REST client of the same agent)" "$base" "$ours"
+    base="$(latency rest "$rest" "$short" "$n")"; ours="$(latency query "$fw" "$short" "$n")"
+    add_rows "\`$short\`, on Flink (baseline: a direct REST client of the same agent)" "$base" "$ours"
+    base="$(latency connect "$pg" 50)"; ours="$(latency connect "$fw" 50)"
+    add_rows "connect, warm pool" "$base" "$ours"
     # A catalog query of the kind BI tools send on connecting (tables of the current schema).
-    local catalog="SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() ORDER BY 1"
-    add_row "first catalog query of a connection, p50" "$(latency_of p50 query "$pg" "$catalog" 30 --fresh)" "$(latency_of p50 query "$fw" "$catalog" 30 --fresh)" "— | — | —"
-    for q in p50 p99; do
-        add_row "later catalog queries, $q" "$(latency_of "$q" query "$pg" "$catalog" 100)" "$(latency_of "$q" query "$fw" "$catalog" 100)" "— | — | —"
-    done
-    local idle per
-    idle="$("$BIN/latency" idle "$fw" 1000 "$FWF_PID")" || fw_die "failed: latency idle"
-    per="$(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^kib_per_connection=//p')"
+    catalog="SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() ORDER BY 1"
+    base="$(latency query "$pg" "$catalog" 30 --fresh)"; ours="$(latency query "$fw" "$catalog" 30 --fresh)"
+    add_row "first catalog query of a connection, p50" "$(field p50 "$base")" "$(field p50 "$ours")" "— | — | —"
+    base="$(latency query "$pg" "$catalog" 100)"; ours="$(latency query "$fw" "$catalog" 100)"
+    add_rows "later catalog queries" "$base" "$ours"
+    local idle
+    idle="$(latency idle "$fw" 1000 "$FWF_PID")"
     fw_log "1000 idle connections: $idle"
-    FOOTPRINT_OUT+=("$(printf '| 1 000 idle connections | %s KiB per connection | %s MiB resident before, %s MiB with them open |' "$per" \
-        "$(( $(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^rss_before_kib=//p') / 1024 ))" \
-        "$(( $(printf '%s\n' "$idle" | tr ' ' '\n' | sed -n 's/^rss_after_kib=//p') / 1024 ))")")
+    FOOTPRINT_OUT+=("$(printf '| 1 000 idle connections | %s KiB per connection | %s MiB resident before, %s MiB with them open |' \
+        "$(field kib_per_connection "$idle")" "$(( $(field rss_before_kib "$idle") / 1024 ))" "$(( $(field rss_after_kib "$idle") / 1024 ))")")
 }
 
 # ---------------------------------------------------------------------------------------------
