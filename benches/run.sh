@@ -23,6 +23,7 @@ ROWS_LIST="1000000 10000000"
 REPEAT=3
 BUILD=1
 REPORT=1
+BENCHES=(bench_own_pipeline bench_latency)
 while [ $# -gt 0 ]; do
     case "$1" in
         --rows) ROWS_LIST="$2"; shift 2 ;;
@@ -33,7 +34,6 @@ while [ $# -gt 0 ]; do
         *) fw_die "unknown argument $1 (see the header of $0)" ;;
     esac
 done
-BENCHES=(bench_own_pipeline bench_latency)
 
 BIN="$FW_ROOT/target/release"
 WORK="$(mktemp -d /tmp/flinkwire-bench.XXXXXX)"

@@ -6,6 +6,12 @@
 //! - `arrow_to_datarows/<type>/{text,binary}`: that batch → DataRow field data, one buffer per
 //!   page split into rows.
 //!
+//! - `page_parse/{check_only,raw_page,to_arrow}`: a page of the benchmark's four-column rows
+//!   (`BIGINT, VARCHAR(16), DOUBLE, TIMESTAMP(3)`, as `benches/run.sh` serves them): serde_json's
+//!   check of the body and nothing else (the least any reader that rejects what serde_json
+//!   rejects must spend), that check plus the row split (`RawPage::parse`), and the whole page →
+//!   Arrow batch.
+//!
 //! `cargo bench -p flinkwire-protocol --bench pipeline [-- FILTER]`; throughput is in rows.
 
 use bytes::{Bytes, BytesMut};
@@ -73,6 +79,55 @@ fn page_to_arrow(c: &mut Criterion) {
     group.finish();
 }
 
+/// A page of the benchmark's four-column rows (the shape of `benches/tools/src/rows.rs`).
+fn four_column_page() -> Bytes {
+    let rows: Vec<String> = (0..PAGE_ROWS)
+        .map(|i| {
+            format!(
+                r#"{{"kind":"INSERT","fields":[{},"label-{:010}",{},"2024-01-{:02}T{:02}:{:02}:{:02}.{:03}"]}}"#,
+                i * 7919,
+                i,
+                i as f64 * 1.37 + 0.01,
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                (i / 7) % 60,
+                i % 1000
+            )
+        })
+        .collect();
+    let columns = [
+        r#"{"name":"id","logicalType":{"type":"BIGINT","nullable":true},"comment":null}"#,
+        r#"{"name":"label","logicalType":{"type":"VARCHAR","nullable":true,"length":16},"comment":null}"#,
+        r#"{"name":"amount","logicalType":{"type":"DOUBLE","nullable":true},"comment":null}"#,
+        r#"{"name":"ts","logicalType":{"type":"TIMESTAMP_WITHOUT_TIME_ZONE","nullable":true,"precision":3},"comment":null}"#,
+    ];
+    Bytes::from(format!(
+        r#"{{"resultType":"PAYLOAD","isQueryResult":true,"jobID":"b4a6c2a5f0d1e3c7a9b8d6e4f2a0c1b3","resultKind":"SUCCESS_WITH_CONTENT","results":{{"columns":[{}],"rowFormat":"JSON","data":[{}]}},"nextResultUri":"/v4/sessions/s/operations/o/result/2?rowFormat=JSON"}}"#,
+        columns.join(","),
+        rows.join(",")
+    ))
+}
+
+fn page_parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("page_parse");
+    group.throughput(Throughput::Elements(PAGE_ROWS as u64));
+    let body = four_column_page();
+    let columns = serde_json::from_slice::<FetchResultsResponse>(&body).unwrap().results.unwrap().columns;
+    let schema = ResultSchema::new(&columns).unwrap();
+    group.bench_function("check_only", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap())
+    });
+    group.bench_function("raw_page", |b| b.iter(|| RawPage::parse(body.to_vec()).unwrap().results.unwrap().rows.len()));
+    group.bench_function("to_arrow", |b| {
+        b.iter(|| {
+            let page = RawPage::parse(body.to_vec()).unwrap();
+            schema.raw_batch(&page.results.unwrap().rows).unwrap()
+        })
+    });
+    group.finish();
+}
+
 fn arrow_to_datarows(c: &mut Criterion) {
     let mut group = c.benchmark_group("arrow_to_datarows");
     group.throughput(Throughput::Elements(PAGE_ROWS as u64));
@@ -103,5 +158,5 @@ fn arrow_to_datarows(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, page_to_arrow, arrow_to_datarows);
+criterion_group!(benches, page_parse, page_to_arrow, arrow_to_datarows);
 criterion_main!(benches);
