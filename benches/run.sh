@@ -339,7 +339,8 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
 **Latencies** (\`benches/tools/src/bin/latency.rs\`): a Flink 2.3.0 session cluster started by
 \`scripts/lib/flink.sh\` with the quick start's settings, the agent, and flinkwire in front of it.
 \`SELECT 1\` is timed from the query to CommandComplete on one warm connection, against a REST
-client of the same agent that submits the statement, reads pages to EOS and closes the operation
+client of the same agent that submits the statement, reads pages to EOS (pausing between polls
+of a running operation as flinkwire does: 2 ms, doubling to 100 ms) and closes the operation
 (what every gateway client pays: Flink's job submission); *connect* is TCP connect to the first
 ReadyForQuery with a warm session pool; the catalog query is a pg_class ⋈ pg_namespace listing of
 the current schema, the first on a fresh connection and later ones on one connection, against

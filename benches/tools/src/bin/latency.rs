@@ -139,10 +139,22 @@ async fn rest(url: &str, sql: &str, n: usize) -> Result<(), Error> {
             .await?;
         let operation = field(&submitted, "operationHandle")?.to_owned();
         let mut next = format!("/v3/sessions/{session}/operations/{operation}/result/0?rowFormat=JSON");
+        // Polls a running operation as flinkwire does (src/backend/operation.rs: 2 ms, doubling
+        // to 100 ms): a client that polls without pausing takes CPU from Flink on a small
+        // machine and measures slower than it is.
+        let mut delay = Duration::from_millis(2);
         loop {
             let page: serde_json::Value = http.get(format!("{url}{next}")).send().await?.error_for_status()?.json().await?;
-            if field(&page, "resultType")? == "EOS" {
+            let result_type = field(&page, "resultType")?;
+            if result_type == "EOS" {
                 break;
+            }
+            let rows = page.pointer("/results/data").and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+            if result_type == "NOT_READY" || rows == 0 {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(100));
+            } else {
+                delay = Duration::from_millis(2);
             }
             match page.get("nextResultUri").and_then(serde_json::Value::as_str) {
                 Some(uri) => next = uri.to_owned(),
