@@ -271,9 +271,9 @@ bench_latency() {
     # that still runs on Flink.
     local short="SELECT x FROM (VALUES (1)) AS t(x)" catalog base ours
     # A measurement is assigned before it is used, so a failing one stops the script (set -e).
-    base="$(latency rest "$rest" "SELECT 1" "$n")"; ours="$(latency query "$fw" "SELECT 1" "$n")"
+    base="$(latency rest "$rest" "SELECT 1" "$n" execution.runtime-mode=batch)"; ours="$(latency query "$fw" "SELECT 1" "$n")"
     add_rows "\`SELECT 1\`, warm session (baseline: a direct REST client of the same agent)" "$base" "$ours"
-    base="$(latency rest "$rest" "$short" "$n")"; ours="$(latency query "$fw" "$short" "$n")"
+    base="$(latency rest "$rest" "$short" "$n" execution.runtime-mode=batch)"; ours="$(latency query "$fw" "$short" "$n")"
     add_rows "\`$short\`, on Flink (baseline: a direct REST client of the same agent)" "$base" "$ours"
     base="$(latency connect "$pg" 50)"; ours="$(latency connect "$fw" 50)"
     add_rows "connect, warm pool" "$base" "$ours"
@@ -339,7 +339,8 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
 **Latencies** (\`benches/tools/src/bin/latency.rs\`): a Flink 2.3.0 session cluster started by
 \`scripts/lib/flink.sh\` with the quick start's settings, the agent, and flinkwire in front of it.
 \`SELECT 1\` is timed from the query to CommandComplete on one warm connection, against a REST
-client of the same agent that submits the statement, reads pages to EOS (pausing between polls
+client of the same agent (its session opened with flinkwire's default session property,
+\`execution.runtime-mode\` = \`batch\`) that submits the statement, reads pages to EOS (pausing between polls
 of a running operation as flinkwire does: 2 ms, doubling to 100 ms) and closes the operation
 (what every gateway client pays: Flink's job submission); *connect* is TCP connect to the first
 ReadyForQuery with a warm session pool; the catalog query is a pg_class ⋈ pg_namespace listing of

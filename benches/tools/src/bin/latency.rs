@@ -6,9 +6,11 @@
 //! - `latency query CONNINFO SQL N [--fresh]`: the query N times (simple protocol, rows read to
 //!   CommandComplete) on one connection, after one untimed warm-up; with `--fresh`, each run on a
 //!   new connection and only the query timed: the first query of a connection.
-//! - `latency rest GATEWAY_URL SQL N`: the same statement through the SQL Gateway REST API
-//!   directly (v3: open a session once; per run submit, fetch pages until EOS, close the
-//!   operation): what any gateway client pays, the baseline for flinkwire's own overhead.
+//! - `latency rest GATEWAY_URL SQL N [KEY=VALUE...]`: the same statement through the SQL Gateway
+//!   REST API directly (v3: open a session once, with these session properties; per run submit,
+//!   fetch pages until EOS, close the operation): what any gateway client pays, the baseline for
+//!   flinkwire's own overhead. Give it the properties flinkwire opens its sessions with
+//!   (`execution.runtime-mode=batch` by default), or it measures a different Flink job.
 //! - `latency idle CONNINFO N PID`: opens N connections and keeps them open; prints the resident
 //!   memory of process PID (the server) before and after, and per connection.
 //!
@@ -28,10 +30,10 @@ async fn main() {
         ["connect", conninfo, n] => connect(conninfo, count(n)).await,
         ["query", conninfo, sql, n] => query(conninfo, sql, count(n), false).await,
         ["query", conninfo, sql, n, "--fresh"] => query(conninfo, sql, count(n), true).await,
-        ["rest", url, sql, n] => rest(url, sql, count(n)).await,
+        ["rest", url, sql, n, properties @ ..] => rest(url, sql, count(n), properties).await,
         ["idle", conninfo, n, pid] => idle(conninfo, count(n), pid).await,
         _ => {
-            eprintln!("usage: latency connect CONNINFO N | query CONNINFO SQL N [--fresh] | rest GATEWAY_URL SQL N | idle CONNINFO N PID");
+            eprintln!("usage: latency connect CONNINFO N | query CONNINFO SQL N [--fresh] | rest GATEWAY_URL SQL N [KEY=VALUE...] | idle CONNINFO N PID");
             std::process::exit(2);
         }
     };
@@ -121,11 +123,18 @@ fn field<'a>(answer: &'a serde_json::Value, name: &str) -> Result<&'a str, Error
     answer.get(name).and_then(serde_json::Value::as_str).ok_or_else(|| format!("the gateway's answer has no {name}: {answer}").into())
 }
 
-async fn rest(url: &str, sql: &str, n: usize) -> Result<(), Error> {
+async fn rest(url: &str, sql: &str, n: usize, properties: &[&str]) -> Result<(), Error> {
+    let properties: serde_json::Map<String, serde_json::Value> = properties
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((key, value)) => Ok((key.to_owned(), serde_json::Value::from(value))),
+            None => Err(format!("a session property must be KEY=VALUE, not {p}")),
+        })
+        .collect::<Result<_, _>>()?;
     let http = reqwest::Client::new();
     let url = url.trim_end_matches('/');
     let session: serde_json::Value =
-        http.post(format!("{url}/v3/sessions")).json(&serde_json::json!({"properties": {}})).send().await?.error_for_status()?.json().await?;
+        http.post(format!("{url}/v3/sessions")).json(&serde_json::json!({"properties": properties})).send().await?.error_for_status()?.json().await?;
     let session = field(&session, "sessionHandle")?.to_owned();
     let once = || async {
         let started = Instant::now();
