@@ -4,10 +4,9 @@
 //!   `serde_json::Value`s (`FetchResultsResponse` + `ResultSchema::batch`) and through the field
 //!   texts (`RawPage` + `ResultSchema::raw_batch`);
 //! - `arrow_to_datarows/<type>/{text,binary}`: that batch → DataRow field data, one buffer per
-//!   page split into rows.
-//!
-//! - `page_parse/{check_only,raw_page,to_arrow}`: a page of the benchmark's four-column rows
-//!   (`BIGINT, VARCHAR(16), DOUBLE, TIMESTAMP(3)`, as `benches/run.sh` serves them): serde_json's
+//!   page split into rows;
+//! - `page_parse/{check_only,raw_page,to_arrow}`: a page of the rows `benches/run.sh` serves
+//!   (`BIGINT, VARCHAR(16), DOUBLE, TIMESTAMP(3)`, from `benches/tools/src/rows.rs`): serde_json's
 //!   check of the body and nothing else (the least any reader that rejects what serde_json
 //!   rejects must spend), that check plus the row split (`RawPage::parse`), and the whole page →
 //!   Arrow batch.
@@ -20,6 +19,14 @@ use flinkwire_protocol::encode::Format;
 use flinkwire_protocol::json_arrow::ResultSchema;
 use flinkwire_protocol::raw_page::RawPage;
 use flinkwire_protocol::rest::FetchResultsResponse;
+
+// The generator of the end-to-end benchmark's rows, included rather than copied so that
+// `page_parse` measures exactly the rows `benches/run.sh` serves (it is plain std code; the
+// flinkwire-bench crate around it is binaries with a server stack this bench does not need).
+// Its own unit tests (`cfg(test)`) are not run by a criterion harness.
+#[allow(dead_code, unused_imports)]
+#[path = "../../benches/tools/src/rows.rs"]
+mod rows;
 
 const PAGE_ROWS: usize = 5000;
 
@@ -46,14 +53,19 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// A compact fetch-results body of one column, as the gateway sends it.
+/// A compact fetch-results body, as the gateway sends it: `columns` (a JSON array) and `data`
+/// (the rows' JSON, comma-separated).
+fn fetch_results_body(columns: &str, data: &str) -> Bytes {
+    Bytes::from(format!(
+        r#"{{"resultType":"PAYLOAD","isQueryResult":true,"jobID":"b4a6c2a5f0d1e3c7a9b8d6e4f2a0c1b3","resultKind":"SUCCESS_WITH_CONTENT","results":{{"columns":{columns},"rowFormat":"JSON","data":[{data}]}},"nextResultUri":"/v4/sessions/s/operations/o/result/2?rowFormat=JSON"}}"#
+    ))
+}
+
+/// A page of one column.
 fn page(logical_type: &str, value: fn(usize) -> String) -> Bytes {
     let rows: Vec<String> =
         (0..PAGE_ROWS).map(|i| format!(r#"{{"kind":"INSERT","fields":[{}]}}"#, value(i))).collect();
-    Bytes::from(format!(
-        r#"{{"resultType":"PAYLOAD","isQueryResult":true,"jobID":"b4a6c2a5f0d1e3c7a9b8d6e4f2a0c1b3","resultKind":"SUCCESS_WITH_CONTENT","results":{{"columns":[{{"name":"c","logicalType":{logical_type},"comment":null}}],"rowFormat":"JSON","data":[{}]}},"nextResultUri":"/v4/sessions/s/operations/o/result/2?rowFormat=JSON"}}"#,
-        rows.join(",")
-    ))
+    fetch_results_body(&format!(r#"[{{"name":"c","logicalType":{logical_type},"comment":null}}]"#), &rows.join(","))
 }
 
 fn page_to_arrow(c: &mut Criterion) {
@@ -79,40 +91,22 @@ fn page_to_arrow(c: &mut Criterion) {
     group.finish();
 }
 
-/// A page of the benchmark's four-column rows (the shape of `benches/tools/src/rows.rs`).
-fn four_column_page() -> Bytes {
-    let rows: Vec<String> = (0..PAGE_ROWS)
-        .map(|i| {
-            format!(
-                r#"{{"kind":"INSERT","fields":[{},"label-{:010}",{},"2024-01-{:02}T{:02}:{:02}:{:02}.{:03}"]}}"#,
-                i * 7919,
-                i,
-                i as f64 * 1.37 + 0.01,
-                1 + i % 28,
-                i % 24,
-                i % 60,
-                (i / 7) % 60,
-                i % 1000
-            )
-        })
-        .collect();
-    let columns = [
-        r#"{"name":"id","logicalType":{"type":"BIGINT","nullable":true},"comment":null}"#,
-        r#"{"name":"label","logicalType":{"type":"VARCHAR","nullable":true,"length":16},"comment":null}"#,
-        r#"{"name":"amount","logicalType":{"type":"DOUBLE","nullable":true},"comment":null}"#,
-        r#"{"name":"ts","logicalType":{"type":"TIMESTAMP_WITHOUT_TIME_ZONE","nullable":true,"precision":3},"comment":null}"#,
-    ];
-    Bytes::from(format!(
-        r#"{{"resultType":"PAYLOAD","isQueryResult":true,"jobID":"b4a6c2a5f0d1e3c7a9b8d6e4f2a0c1b3","resultKind":"SUCCESS_WITH_CONTENT","results":{{"columns":[{}],"rowFormat":"JSON","data":[{}]}},"nextResultUri":"/v4/sessions/s/operations/o/result/2?rowFormat=JSON"}}"#,
-        columns.join(","),
-        rows.join(",")
-    ))
+/// A page of the end-to-end benchmark's rows, as the replay gateway serves them.
+fn benchmark_rows_page() -> Bytes {
+    let mut data = String::new();
+    for i in 0..PAGE_ROWS as u64 {
+        if i > 0 {
+            data.push(',');
+        }
+        rows::push_json(i, &mut data);
+    }
+    fetch_results_body(rows::COLUMNS_JSON, &data)
 }
 
 fn page_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("page_parse");
     group.throughput(Throughput::Elements(PAGE_ROWS as u64));
-    let body = four_column_page();
+    let body = benchmark_rows_page();
     let columns = serde_json::from_slice::<FetchResultsResponse>(&body).unwrap().results.unwrap().columns;
     let schema = ResultSchema::new(&columns).unwrap();
     group.bench_function("check_only", |b| {
