@@ -56,6 +56,10 @@ pub struct Config {
     /// The admin HTTP listener (`/livez`, `/readyz`, `/metrics`); off unless `listen` is set.
     #[serde(default)]
     pub admin: crate::admin::AdminConfig,
+    /// The Arrow Flight SQL listener (`crate::flight`, docs/flight-sql.md); off unless `listen`
+    /// is set.
+    #[serde(default)]
+    pub flight: crate::flight::FlightConfig,
     /// Cancel keys across replicas (`crate::peers`): this replica's number and its peers.
     #[serde(default)]
     pub cancel: crate::peers::CancelConfig,
@@ -408,6 +412,7 @@ impl Config {
         self.gateway.forced_api_version()?;
         self.tls.validate().map_err(|e| ConfigError::Invalid(format!("tls: {e}")))?;
         self.cancel.validate().map_err(ConfigError::Invalid)?;
+        self.flight.validate(&self.tls).map_err(ConfigError::Invalid)?;
         if self.users.is_empty() && !self.listen.ip().is_loopback() {
             return Err(ConfigError::TrustOnNonLoopback(self.listen));
         }

@@ -15,6 +15,8 @@
 //! - [`tls`]: certificates for the listener, reloaded on SIGHUP.
 //! - [`auth`]: users' credentials (SCRAM verifiers, MD5 hashes) and the SCRAM exchange.
 //! - [`frontend`]: the PostgreSQL protocol on `pgwire` (startup, simple and extended query).
+//! - [`flight`]: the Arrow Flight SQL front end on `arrow-flight`/tonic: the same sessions and
+//!   results, sent as Arrow batches.
 //! - [`session`]: a client's state: its Flink SQL Gateway session.
 //! - [`dialect`]: PostgreSQL dialect → Flink SQL rewrites for the SQL BI tools generate.
 //! - [`local`]: PostgreSQL session commands (`SET x TO y`, `SHOW x`, `DISCARD ALL`…) and the
@@ -44,6 +46,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod dialect;
+pub mod flight;
 pub mod frontend;
 pub mod local;
 pub mod peers;

@@ -156,6 +156,12 @@ pub async fn serve(
         None => None,
     };
     let mut connections = JoinSet::new();
+    // The Flight SQL listener counts as one connection: the drain waits for its streams and
+    // its sessions' closes like for PostgreSQL connections (it follows `ctx.shutdown` itself).
+    if let Some(addr) = ctx.config.flight.listen {
+        let flight = TcpListener::bind(addr).await?;
+        connections.spawn(crate::flight::serve(flight, ctx.clone()).instrument(info_span!("flight")));
+    }
     let mut next_id: u64 = 0;
     loop {
         tokio::select! {

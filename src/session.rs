@@ -641,6 +641,23 @@ impl ClientSession {
         outcome
     }
 
+    /// Applies the session's result mode and row limit to the rows of `sql`, for every front
+    /// end. Result modes are about query results; SHOW/EXPLAIN/DESCRIBE and job ids stay plain.
+    pub async fn configure_rows(&self, sql: &str, rows: &mut RowSet) -> Result<(), ResultError> {
+        let word = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
+        if rows.is_local() || !matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE") {
+            return Ok(());
+        }
+        let settings = self.settings().results().clone();
+        // Only `auto` depends on the runtime mode, which may take a gateway request to learn (a
+        // constant answer needs no gateway session otherwise).
+        let runtime = match settings.mode {
+            crate::results::ResultMode::Auto => self.runtime_mode().await,
+            _ => RuntimeMode::Batch,
+        };
+        rows.configure(&settings, runtime)
+    }
+
     /// Who answers `sql`: flinkwire's own commands, the catalog emulation, a constant answer,
     /// the result cache (a hit, or Flink with its answer recorded), or Flink.
     fn destination(&self, sql: &str, kind: &StatementKind) -> Destination {

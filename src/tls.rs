@@ -71,6 +71,8 @@ impl TlsConfig {
 /// A loaded certificate and key, ready to accept TLS connections.
 pub struct TlsIdentity {
     pub acceptor: TlsAcceptor,
+    /// The same certificate for the Flight SQL listener: gRPC clients insist on ALPN `h2`.
+    pub grpc_acceptor: TlsAcceptor,
     /// `tls-server-end-point` channel-binding data (RFC 5929): the hash of the server
     /// certificate, for SCRAM-SHA-256-PLUS.
     pub end_point: Vec<u8>,
@@ -137,10 +139,13 @@ impl TlsIdentity {
         let mut server = builder
             .with_single_cert(chain, key)
             .map_err(|e| TlsError(format!("tls.cert and tls.key do not go together: {e}")))?;
+        let mut grpc = server.clone();
+        grpc.alpn_protocols = vec![b"h2".to_vec()];
         // PostgreSQL 17's `sslnegotiation=direct` insists on this ALPN protocol.
         server.alpn_protocols = vec![b"postgresql".to_vec()];
         Ok(Some(TlsIdentity {
             acceptor: TlsAcceptor::from(Arc::new(server)),
+            grpc_acceptor: TlsAcceptor::from(Arc::new(grpc)),
             end_point,
             verifies_clients: config.client_ca.is_some(),
         }))

@@ -240,12 +240,41 @@ impl ValueError {
 
 /// Finds the `$n` placeholders of a statement (see the module doc for the lexical rules).
 pub fn placeholders(sql: &str) -> Result<Placeholders, ParamError> {
+    scan(sql, Marker::Dollar)
+}
+
+/// Finds the `?` placeholders of a statement (JDBC, ODBC and Flight SQL clients write these), with
+/// the same lexical rules as `$n`: the first `?` is parameter 1, the next 2, and so on.
+pub fn question_marks(sql: &str) -> Result<Placeholders, ParamError> {
+    scan(sql, Marker::QuestionMark)
+}
+
+/// Replaces every `?` by the literal of the next value, as [`inline_params`] does for `$n`.
+pub fn inline_question_marks(sql: &str, params: &[ParamValue<'_>]) -> Result<String, ParamError> {
+    substitute_found(sql, question_marks(sql)?, |index| {
+        let value = params.get(index - 1).ok_or(ParamError::MissingValue {
+            index,
+            supplied: params.len(),
+        })?;
+        render_literal(value).map_err(|source| ParamError::Value { index, source })
+    })
+}
+
+/// Which placeholders a scan looks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Dollar,
+    QuestionMark,
+}
+
+fn scan(sql: &str, marker: Marker) -> Result<Placeholders, ParamError> {
     let mut scanner = Scanner {
         sql,
         bytes: sql.as_bytes(),
         pos: 0,
         found: Vec::new(),
         nested_comment: false,
+        marker,
     };
     scanner.scan_code()?;
     if scanner.nested_comment && !scanner.found.is_empty() {
@@ -288,9 +317,16 @@ pub fn inline_typed_nulls(sql: &str, param_oids: &[u32]) -> Result<String, Param
 /// otherwise touch a character it could fuse with.
 pub fn substitute(
     sql: &str,
+    render: impl FnMut(usize) -> Result<String, ParamError>,
+) -> Result<String, ParamError> {
+    substitute_found(sql, placeholders(sql)?, render)
+}
+
+fn substitute_found(
+    sql: &str,
+    found: Placeholders,
     mut render: impl FnMut(usize) -> Result<String, ParamError>,
 ) -> Result<String, ParamError> {
-    let found = placeholders(sql)?;
     let mut out = String::with_capacity(sql.len() + 16 * found.list.len());
     let mut last = 0;
     for p in &found.list {
@@ -372,6 +408,7 @@ struct Scanner<'s> {
     pos: usize,
     found: Vec<Placeholder>,
     nested_comment: bool,
+    marker: Marker,
 }
 
 impl Scanner<'_> {
@@ -400,7 +437,17 @@ impl Scanner<'_> {
                     self.pos += 2;
                     hint_depth -= 1;
                 }
-                (b'$', _) => self.scan_dollar(hint_depth > 0)?,
+                (b'$', _) if self.marker == Marker::Dollar => self.scan_dollar(hint_depth > 0)?,
+                (b'?', _) if self.marker == Marker::QuestionMark => {
+                    if hint_depth == 0 {
+                        let index = self.found.len() + 1;
+                        if index > MAX_PARAMS {
+                            return Err(ParamError::NoSuchParameter(index.to_string()));
+                        }
+                        self.found.push(Placeholder { index, span: self.pos..self.pos + 1 });
+                    }
+                    self.pos += 1;
+                }
                 _ => self.pos += 1,
             }
         }
@@ -1155,6 +1202,20 @@ fn render_timestamptz_micros(unix_micros: i64) -> Result<String, ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn question_marks_follow_the_same_lexer() {
+        let sql = "SELECT '?', `a?`, \"b?\" /* ? */ -- ?\n, ?, x /*+ HINT(?) */ FROM t WHERE y = ?";
+        let found = question_marks(sql).unwrap();
+        assert_eq!(found.list.iter().map(|p| p.index).collect::<Vec<_>>(), vec![1, 2]);
+        let out = inline_question_marks("SELECT ? FROM t WHERE s = ?", &[ParamValue::text(oid::INT8, "5"), ParamValue::text(oid::TEXT, "it's")]).unwrap();
+        assert_eq!(out, "SELECT 5 FROM t WHERE s = 'it''s'");
+        let injection = inline_question_marks("SELECT ?", &[ParamValue::text(oid::INT8, "1; DROP TABLE x")]);
+        assert!(injection.is_err());
+        assert!(matches!(inline_question_marks("SELECT ?, ?", &[ParamValue::text(oid::INT4, "1")]), Err(ParamError::MissingValue { index: 2, .. })));
+        // `$1` is not a placeholder here.
+        assert_eq!(inline_question_marks("SELECT '$1', a$1 FROM t", &[]).unwrap(), "SELECT '$1', a$1 FROM t");
+    }
 
     fn text(oid: u32, v: &str) -> String {
         inline_params("SELECT $1", &[ParamValue::text(oid, v)])

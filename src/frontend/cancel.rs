@@ -91,19 +91,7 @@ impl Connection {
                 if let Some(backend) = self.backend().cloned() {
                     rows.watch_job(Box::new(move |job| backend.job(job)));
                 }
-                // Result modes are about query results; SHOW/EXPLAIN/DESCRIBE and job ids stay
-                // plain.
-                let word = crate::router::leading_words(sql, 1).pop().unwrap_or_default();
-                if !rows.is_local() && matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE") {
-                    let settings = session.settings().results().clone();
-                    // Only `auto` depends on the runtime mode, which may take a gateway request
-                    // to learn (a constant answer needs no gateway session otherwise).
-                    let runtime = match settings.mode {
-                        crate::results::ResultMode::Auto => session.runtime_mode().await,
-                        _ => crate::results::RuntimeMode::Batch,
-                    };
-                    rows.configure(&settings, runtime)?;
-                }
+                session.configure_rows(sql, &mut rows).await?;
                 rows.guard(deadline, Some(token));
                 Ok(Outcome::Rows(rows))
             }

@@ -36,6 +36,11 @@ impl ResultSchema {
         Self { inner, types }
     }
 
+    /// The Arrow schema of the batches (with `op` in changelog mode).
+    pub fn arrow_schema(&self) -> &arrow_schema::SchemaRef {
+        self.inner.arrow_schema()
+    }
+
     /// The column names, in order.
     pub fn names(&self) -> Vec<&str> {
         self.inner.columns().iter().map(|c| c.name.as_str()).collect()
@@ -106,6 +111,14 @@ impl PageRows {
     /// Whether every row of the page was sent.
     pub fn is_exhausted(&self) -> bool {
         self.next >= self.batch.num_rows()
+    }
+
+    /// The next `max` rows (0 = all remaining) as a batch: a zero-copy slice of the page.
+    pub fn take_batch(&mut self, max: usize) -> RecordBatch {
+        let end = if max == 0 { self.batch.num_rows() } else { (self.next + max).min(self.batch.num_rows()) };
+        let batch = self.batch.slice(self.next, end - self.next);
+        self.next = end;
+        batch
     }
 
     /// Encodes the next `max` rows (0 = all remaining) as DataRows in the client's formats.

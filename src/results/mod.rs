@@ -11,6 +11,10 @@
 //! cancelled.
 //!
 //! The [`ResultMode`] decides how the changelog is shown (see `docs/streaming.md`).
+//!
+//! Both front ends read the same RowSet: the PostgreSQL one as encoded `DataRow`s
+//! ([`RowSet::next_rows`]), the Flight SQL one as Arrow batches ([`RowSet::next_batch`]); modes,
+//! limits, cancellation and the result cache behave the same for both.
 
 pub mod cache;
 mod encode;
@@ -122,6 +126,26 @@ impl Truncation {
             }
         }
     }
+}
+
+/// What the client takes from a result: encoded rows in its formats, or Arrow batches.
+#[derive(Clone, Copy)]
+enum Take<'a> {
+    Rows(&'a Format),
+    Batch,
+}
+
+/// A piece of a result as [`Take`] asked for it (never empty).
+enum Chunk {
+    Rows(Vec<DataRow>),
+    Batch(arrow_array::RecordBatch),
+}
+
+/// The next step of a result, inside.
+enum Step {
+    Chunk(Chunk),
+    Waiting,
+    End,
 }
 
 /// The next step of a result.
@@ -555,6 +579,20 @@ impl RowSet {
         }
     }
 
+    /// The next Arrow batch as sent (with `op` in changelog mode): the rest of the current page,
+    /// within `flinkwire.max_rows`. `None` once the result is exhausted. For the Flight SQL
+    /// front end, which streams batches as pages arrive.
+    pub async fn next_batch(&mut self) -> Result<Option<arrow_array::RecordBatch>, ResultError> {
+        loop {
+            match self.next_chunk(0, Take::Batch, None).await? {
+                Step::Chunk(Chunk::Batch(batch)) => return Ok(Some(batch)),
+                Step::Chunk(Chunk::Rows(_)) => return Err(ResultError::Convert("rows where a batch was asked for".into())),
+                Step::End => return Ok(None),
+                Step::Waiting => {}
+            }
+        }
+    }
+
     /// Like [`RowSet::next_rows`], but gives up with [`Next::Waiting`] at `poll_until` when no
     /// rows are there. Cancel-safe.
     pub async fn next_rows_until(
@@ -563,9 +601,19 @@ impl RowSet {
         formats: &Format,
         poll_until: Option<Instant>,
     ) -> Result<Next, ResultError> {
-        let next = self.next_rows_or_wait(max, formats, poll_until).await;
+        Ok(match self.next_chunk(max, Take::Rows(formats), poll_until).await? {
+            Step::Chunk(Chunk::Rows(rows)) => Next::Rows(rows),
+            Step::Chunk(Chunk::Batch(_)) => return Err(ResultError::Convert("a batch where rows were asked for".into())),
+            Step::Waiting => Next::Waiting,
+            Step::End => Next::End,
+        })
+    }
+
+    /// The next chunk as `take` asks, noting how the result ended when it does.
+    async fn next_chunk(&mut self, max: usize, take: Take<'_>, poll_until: Option<Instant>) -> Result<Step, ResultError> {
+        let next = self.next_chunk_or_wait(max, take, poll_until).await;
         match &next {
-            Ok(Next::End) => self.ended(Ending::Complete),
+            Ok(Step::End) => self.ended(Ending::Complete),
             Ok(_) => {}
             Err(ResultError::Cancelled) => self.ended(Ending::Cancelled),
             Err(ResultError::Timeout) => self.ended(Ending::Timeout),
@@ -574,15 +622,10 @@ impl RowSet {
         next
     }
 
-    async fn next_rows_or_wait(
-        &mut self,
-        max: usize,
-        formats: &Format,
-        poll_until: Option<Instant>,
-    ) -> Result<Next, ResultError> {
+    async fn next_chunk_or_wait(&mut self, max: usize, take: Take<'_>, poll_until: Option<Instant>) -> Result<Step, ResultError> {
         loop {
-            if let Some(rows) = self.take_ready(max, formats)? {
-                return Ok(Next::Rows(rows));
+            if let Some(chunk) = self.take_ready(max, take)? {
+                return Ok(Step::Chunk(chunk));
             }
             if let Some(first) = self.first.take() {
                 self.accept(first)?;
@@ -599,7 +642,7 @@ impl RowSet {
             }
             if self.finished {
                 self.pump = None;
-                return Ok(Next::End);
+                return Ok(Step::End);
             }
             let Some(pump) = self.pump.as_mut() else {
                 self.finished = true;
@@ -621,7 +664,7 @@ impl RowSet {
                     return Err(ResultError::Timeout);
                 }
                 _ = tokio::time::sleep_until(poll_until.unwrap_or_else(Instant::now)), if poll_until.is_some() => {
-                    return Ok(Next::Waiting);
+                    return Ok(Step::Waiting);
                 }
                 page = pump.rx.recv() => page,
             };
@@ -663,7 +706,7 @@ impl RowSet {
     }
 
     /// Rows that can be sent without waiting, within the row limit.
-    fn take_ready(&mut self, max: usize, formats: &Format) -> Result<Option<Vec<DataRow>>, ResultError> {
+    fn take_ready(&mut self, max: usize, take: Take<'_>) -> Result<Option<Chunk>, ResultError> {
         loop {
             if let Some(current) = &mut self.current {
                 if !current.is_exhausted() {
@@ -678,11 +721,22 @@ impl RowSet {
                         }
                         want = want.min(left);
                     }
-                    let rows = current.encode_next(want, formats).map_err(ResultError::Convert)?;
+                    let (chunk, taken) = match take {
+                        Take::Rows(formats) => {
+                            let rows = current.encode_next(want, formats).map_err(ResultError::Convert)?;
+                            let taken = rows.len();
+                            (Chunk::Rows(rows), taken)
+                        }
+                        Take::Batch => {
+                            let batch = current.take_batch(want);
+                            let taken = batch.num_rows();
+                            (Chunk::Batch(batch), taken)
+                        }
+                    };
                     if self.mode != ResultMode::Table {
-                        self.counted += rows.len() as u64;
+                        self.counted += taken as u64;
                     }
-                    return Ok(Some(rows));
+                    return Ok(Some(chunk));
                 }
                 self.current = None;
             }
