@@ -12,7 +12,8 @@ ROOT = os.path.dirname(HERE)
 CHECKS = ["connect", "connect_tls", "simple_query", "param_query", "types", "metadata",
           "error_sqlstate", "cancel", "streaming"]
 CLIENTS = ["psql", "psycopg3", "psycopg2", "sqlalchemy", "pgjdbc", "flinkwire-jdbc", "node-postgres",
-           "pyodbc", "tokio-postgres", "adbc", "polars-adbc", "connectorx", "pandas", "pgcli"]
+           "pyodbc", "tokio-postgres", "adbc", "polars-adbc", "connectorx", "pandas", "pgcli",
+           "flightsql-adbc", "pyarrow-flight", "polars-flightsql", "duckdb-flightsql"]
 LABELS = {
     "psql": "psql 15", "psycopg3": "psycopg 3", "psycopg2": "psycopg2", "sqlalchemy": "SQLAlchemy 2 (psycopg2)",
     "pgjdbc": "PgJDBC", "flinkwire-jdbc": "flinkwire JDBC", "node-postgres": "node-postgres (pg, pg-cursor)",
@@ -20,6 +21,8 @@ LABELS = {
     "adbc": "adbc-driver-postgresql (DB-API, COPY binary)", "polars-adbc": "Polars (engine=\"adbc\")",
     "connectorx": "ConnectorX (Polars engine=\"connectorx\")", "pandas": "pandas (SQLAlchemy 2 + psycopg2)",
     "pgcli": "pgcli 4 (completion refresh)",
+    "flightsql-adbc": "Flight SQL: adbc-driver-flightsql + pyarrow", "pyarrow-flight": "Flight SQL: pyarrow.flight",
+    "polars-flightsql": "Flight SQL: Polars read_database (ADBC)", "duckdb-flightsql": "Flight SQL: DuckDB on the ADBC Arrow table",
 }
 CHECK_TEXT = {
     "connect": "connect (no TLS)",

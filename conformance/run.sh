@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real-client conformance suite: drives psql, psycopg 3, psycopg2, SQLAlchemy 2, PgJDBC, the
 # flinkwire JDBC driver, node-postgres, pyodbc + psqlODBC, tokio-postgres and the Python data stack
-# (ADBC, Polars, ConnectorX, pandas, pgcli: conformance/pydata/setup.sh) through one checklist
+# (ADBC, Polars, ConnectorX, pandas, pgcli: conformance/pydata/setup.sh) and the Arrow Flight SQL
+# clients (ADBC Flight SQL, pyarrow.flight, Polars, DuckDB) through one checklist
 # against flinkwire + real Flink, prints client x check, regenerates docs/compatibility.md and fails
 # when a check that passed in conformance/baseline.json fails now.
 #
@@ -53,6 +54,9 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 port="$(_fw_free_port_from "${FW_CONF_BASE_PORT:-25533}")"
 stream_port="$(_fw_free_port_from $((port + 1)))"
 tls_port="$(_fw_free_port_from $((stream_port + 1)))"
+# The Flight SQL listeners of the batch and streaming servers (docs/flight-sql.md).
+flight_port="$(_fw_free_port_from $((tls_port + 1)))"
+flight_stream_port="$(_fw_free_port_from $((flight_port + 1)))"
 fw_ensure_pkg openssl openssl
 TLS_DIR="$OUT/tls" TLS_USER=conformance TLS_PASSWORD="conf-$(openssl rand -hex 12)"
 make_ca() { # DIR NAME: a root CA (NAME.crt, NAME.key)
@@ -82,6 +86,8 @@ for mode in batch streaming tls; do
     runtime=$mode; [ $mode = tls ] && runtime=batch
     sed -e "s#@DEMO_DIR@#$FW_ROOT/demo#g" -e "s#@PG_PORT@#$p#g" -e "s#@GATEWAY@#$GATEWAY#g" -e "s#@MODE@#$runtime#g" \
         "$CONF/flinkwire.toml.in" >"$OUT/flinkwire-$mode.toml"
+    [ $mode = batch ] && printf '\n[flight]\nlisten = "127.0.0.1:%s"\n' "$flight_port" >>"$OUT/flinkwire-$mode.toml"
+    [ $mode = streaming ] && printf '\n[flight]\nlisten = "127.0.0.1:%s"\n' "$flight_stream_port" >>"$OUT/flinkwire-$mode.toml"
     [ $mode = tls ] && printf '\n[tls]\ncert = "%s"\nkey = "%s"\nmode = "require"\n\n%s\n' \
         "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$tls_user_entry" >>"$OUT/flinkwire-$mode.toml"
     "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" serve --config "$OUT/flinkwire-$mode.toml" >"$OUT/flinkwire-$mode.log" 2>&1 &
@@ -89,6 +95,7 @@ for mode in batch streaming tls; do
     fw_wait_port "$p" "flinkwire ($mode)" 60
 done
 export FW_CONF_HOST=127.0.0.1 FW_CONF_PORT=$port FW_CONF_STREAM_PORT=$stream_port FW_CONF_DIR="$CONF"
+export FW_CONF_FLIGHT_PORT=$flight_port FW_CONF_FLIGHT_STREAM_PORT=$flight_stream_port
 # connect_tls: clients connect to host localhost with verify-full against root.crt (other-root.crt:
 # a CA the server's certificate is not from, which verify-full must refuse).
 export FW_CONF_TLS_HOST=localhost FW_CONF_TLS_PORT=$tls_port FW_CONF_TLS_CA="$TLS_DIR/root.crt" \
@@ -130,6 +137,10 @@ run_client pyodbc python3 pyodbc_client.py "$OUT/pyodbc.json"
 run_client tokio-postgres ./tokio_postgres.sh "$OUT/tokio-postgres.json"
 for client in adbc polars-adbc connectorx pandas pgcli; do
     run_client "$client" "$PYDATA_VENV/bin/python" pydata_client.py "$client" "$OUT/$client.json"
+done
+# Arrow Flight SQL clients against the Flight SQL listeners (conformance/clients/flightsql_client.py).
+for client in flightsql-adbc pyarrow-flight polars-flightsql duckdb-flightsql; do
+    run_client "$client" "$PYDATA_VENV/bin/python" flightsql_client.py "$client" "$OUT/$client.json"
 done
 
 # The flinkwire JDBC driver's own JUnit tests, against the same servers.

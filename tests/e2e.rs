@@ -5,6 +5,8 @@
 mod common;
 #[path = "common/flink_jobs.rs"]
 mod flink_jobs;
+#[path = "e2e/flight_sql.rs"]
+mod flight_sql;
 #[path = "e2e/input_limits.rs"]
 mod input_limits;
 #[path = "e2e/local_answers.rs"]

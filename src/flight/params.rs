@@ -126,7 +126,7 @@ mod tests {
         let sql = inline("SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d = ?", &rows[0]).unwrap();
         assert_eq!(
             sql,
-            "SELECT * FROM t WHERE a = 5 AND b = 'it''s''; DROP TABLE x --' AND c = CAST(1.5 AS DOUBLE) AND d = TIMESTAMP '2023-11-14 22:13:20'"
+            "SELECT * FROM t WHERE a = 5 AND b = 'it''s''; DROP TABLE x --' AND c = CAST(1.5 AS DOUBLE) AND d = TIMESTAMP '2023-11-14 22:13:20.000000'"
         );
         let sql = inline("SELECT $1", &rows[1]).unwrap();
         assert_eq!(sql, "SELECT CAST(NULL AS BIGINT)");
