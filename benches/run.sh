@@ -2,7 +2,7 @@
 # flinkwire's benchmarks: one table, every row a ratio of two figures measured in this run.
 #
 #   benches/run.sh [--rows "1000000 10000000"] [--repeat N] [--no-build] [--no-report]
-#                  [--only own_pipeline|latency]
+#                  [--only own_pipeline|flight|latency]
 #
 # Builds release once (flinkwire + benches/tools), starts what the rows need on 127.0.0.1 under a
 # temporary directory (PostgreSQL 15, installed from Debian if missing; the replay gateway), prints
@@ -23,7 +23,7 @@ ROWS_LIST="1000000 10000000"
 REPEAT=3
 BUILD=1
 REPORT=1
-BENCHES=(bench_own_pipeline bench_latency)
+BENCHES=(bench_own_pipeline bench_flight bench_latency)
 while [ $# -gt 0 ]; do
     case "$1" in
         --rows) ROWS_LIST="$2"; shift 2 ;;
@@ -41,6 +41,7 @@ chmod 755 "$WORK"
 PG_PORT="${FW_BENCH_PG_PORT:-55432}"
 GW_PORT="${FW_BENCH_GATEWAY_PORT:-58083}"
 FW_PORT="${FW_BENCH_FLINKWIRE_PORT:-55433}"
+FLIGHT_PORT="${FW_BENCH_FLIGHT_PORT:-55435}"
 PG_BIN=/usr/lib/postgresql/15/bin
 PIDS=()
 ROWS_OUT=()
@@ -136,6 +137,8 @@ start_flinkwire() {
 listen = "127.0.0.1:$FW_PORT"
 [gateway]
 url = "http://127.0.0.1:$GW_PORT"
+[flight]
+listen = "127.0.0.1:$FLIGHT_PORT"
 EOF
     RUST_LOG=warn "$BIN/flinkwire" serve --config "$WORK/flinkwire.toml" >"$WORK/flinkwire.log" 2>&1 &
     FW_PID=$!
@@ -239,6 +242,35 @@ bench_own_pipeline() {
     done
 }
 
+# A pyarrow Table of every row through flinkwire's Flight SQL listener (adbc-driver-flightsql)
+# against psycopg 3 (binary) from flinkwire's PostgreSQL listener building the same Table, both in
+# front of the replay gateway (benches/flight_read.py); median of $REPEAT runs each, interleaved.
+# Extra columns: rows/s through Flight SQL, flinkwire's CPU per row, its peak RSS.
+bench_flight() {
+    start_flinkwire
+    local venv; venv="$("$FW_ROOT/conformance/pydata/setup.sh")"
+    local py="$venv/bin/python" reader="$FW_ROOT/benches/flight_read.py" n
+    local dsn="host=127.0.0.1 port=$FW_PORT user=bench dbname=postgres" uri="grpc://127.0.0.1:$FLIGHT_PORT"
+    fw_wait_port "$FLIGHT_PORT" "flinkwire (Flight SQL)" 60
+    for n in $ROWS_LIST; do
+        local sql="SELECT * FROM bench_$n" pg_times="" fl_times="" fl_cpus="" i out
+        out="$("$py" "$reader" flight "$uri" "$sql")"
+        [ "${out#* }" = "$n" ] || fw_die "Flight SQL read ${out#* } rows of $n"
+        reset_peak "$FW_PID"
+        for i in $(seq "$REPEAT"); do
+            pg_times="$pg_times $("$py" "$reader" psycopg "$dsn" "$sql" | cut -d' ' -f1)"
+            local cpu0; cpu0="$(cpu_of "$FW_PID")"
+            fl_times="$fl_times $("$py" "$reader" flight "$uri" "$sql" | cut -d' ' -f1)"
+            fl_cpus="$fl_cpus $(echo "$(cpu_of "$FW_PID") - $cpu0" | bc -l)"
+        done
+        local pg fl cpu
+        pg="$(echo "$pg_times" | median)"; fl="$(echo "$fl_times" | median)"; cpu="$(echo "$fl_cpus" | median)"
+        add_row "Flight SQL into a pyarrow Table, $(numfmt --to=si "$n") rows (baseline: psycopg 3 binary from flinkwire)" "$pg" "$fl" \
+            "$(printf '%.2f M rows/s | %.2f µs | %s MiB' "$(echo "$n / $fl / 1000000" | bc -l)" \
+                "$(echo "$cpu * 1000000 / $n" | bc -l)" "$(peak_mib "$FW_PID")")"
+    done
+}
+
 # Runs `latency ARGS…` once and prints its line of `key=value` figures.
 latency() {
     "$BIN/latency" "$@" || fw_die "failed: latency $*"
@@ -335,6 +367,11 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
 - Times are the median of the runs (10 M rows: one run fewer); *ratio* = PostgreSQL time ÷
   flinkwire time, so ≥ 1 means flinkwire is as fast. *CPU per row* is flinkwire's user + system
   CPU for the median run ÷ rows; *peak RSS* is flinkwire's VmHWM over that row's runs.
+
+**Flight SQL** (\`benches/flight_read.py\`): the same replayed rows through flinkwire's two front
+ends into a pyarrow Table: adbc-driver-flightsql's \`fetch_arrow_table()\` from the Flight SQL
+listener against psycopg 3 with binary results from the PostgreSQL listener, its rows turned into
+a Table column by column; *ratio* = psycopg time ÷ Flight SQL time.
 
 **Latencies** (\`benches/tools/src/bin/latency.rs\`): a Flink 2.3.0 session cluster started by
 \`scripts/lib/flink.sh\` with the quick start's settings, the agent, and flinkwire in front of it.

@@ -57,6 +57,7 @@ tls_port="$(_fw_free_port_from $((stream_port + 1)))"
 # The Flight SQL listeners of the batch and streaming servers (docs/flight-sql.md).
 flight_port="$(_fw_free_port_from $((tls_port + 1)))"
 flight_stream_port="$(_fw_free_port_from $((flight_port + 1)))"
+flight_tls_port="$(_fw_free_port_from $((flight_stream_port + 1)))"
 fw_ensure_pkg openssl openssl
 TLS_DIR="$OUT/tls" TLS_USER=conformance TLS_PASSWORD="conf-$(openssl rand -hex 12)"
 make_ca() { # DIR NAME: a root CA (NAME.crt, NAME.key)
@@ -88,6 +89,8 @@ for mode in batch streaming tls; do
         "$CONF/flinkwire.toml.in" >"$OUT/flinkwire-$mode.toml"
     [ $mode = batch ] && printf '\n[flight]\nlisten = "127.0.0.1:%s"\n' "$flight_port" >>"$OUT/flinkwire-$mode.toml"
     [ $mode = streaming ] && printf '\n[flight]\nlisten = "127.0.0.1:%s"\n' "$flight_stream_port" >>"$OUT/flinkwire-$mode.toml"
+    # With [tls], the Flight SQL listener serves TLS with the same certificate.
+    [ $mode = tls ] && printf '\n[flight]\nlisten = "127.0.0.1:%s"\n' "$flight_tls_port" >>"$OUT/flinkwire-$mode.toml"
     [ $mode = tls ] && printf '\n[tls]\ncert = "%s"\nkey = "%s"\nmode = "require"\n\n%s\n' \
         "$TLS_DIR/server.crt" "$TLS_DIR/server.key" "$tls_user_entry" >>"$OUT/flinkwire-$mode.toml"
     "$FW_ROOT/target/${FW_PROFILE:-debug}/flinkwire" serve --config "$OUT/flinkwire-$mode.toml" >"$OUT/flinkwire-$mode.log" 2>&1 &
@@ -95,7 +98,7 @@ for mode in batch streaming tls; do
     fw_wait_port "$p" "flinkwire ($mode)" 60
 done
 export FW_CONF_HOST=127.0.0.1 FW_CONF_PORT=$port FW_CONF_STREAM_PORT=$stream_port FW_CONF_DIR="$CONF"
-export FW_CONF_FLIGHT_PORT=$flight_port FW_CONF_FLIGHT_STREAM_PORT=$flight_stream_port
+export FW_CONF_FLIGHT_PORT=$flight_port FW_CONF_FLIGHT_STREAM_PORT=$flight_stream_port FW_CONF_FLIGHT_TLS_PORT=$flight_tls_port
 # connect_tls: clients connect to host localhost with verify-full against root.crt (other-root.crt:
 # a CA the server's certificate is not from, which verify-full must refuse).
 export FW_CONF_TLS_HOST=localhost FW_CONF_TLS_PORT=$tls_port FW_CONF_TLS_CA="$TLS_DIR/root.crt" \

@@ -15,12 +15,20 @@ import threading
 import time
 import urllib.request
 
-from harness import (CANCEL_SQL, HOST, TYPES_SQL, UNBOUNDED_SQL, Fail, Skip, expect, main)
+from harness import (CANCEL_SQL, HOST, TLS_CA, TLS_HOST, TLS_OTHER_CA, TLS_PASSWORD, TLS_SQL, TLS_USER, TYPES_SQL,
+                     UNBOUNDED_SQL, Fail, Skip, expect, expect_refused, main)
 
 FLIGHT_PORT = os.environ.get("FW_CONF_FLIGHT_PORT")
 FLIGHT_STREAM_PORT = os.environ.get("FW_CONF_FLIGHT_STREAM_PORT")
+FLIGHT_TLS_PORT = os.environ.get("FW_CONF_FLIGHT_TLS_PORT")
 FLINK_REST = os.environ.get("FLINKWIRE_TEST_FLINK_REST")
-NO_TLS = "the require-mode TLS flinkwire of this suite has no Flight SQL listener (TLS is covered by tests/e2e)"
+NO_TLS = "covered by flightsql-adbc and pyarrow-flight"
+
+
+def tls_uri():
+    if not (FLIGHT_TLS_PORT and TLS_CA and TLS_USER and TLS_PASSWORD):
+        raise Skip("no TLS Flight SQL listener (FW_CONF_FLIGHT_TLS_PORT, FW_CONF_TLS_CA, FW_CONF_TLS_USER, FW_CONF_TLS_PASSWORD)")
+    return f"grpc+tls://{TLS_HOST}:{FLIGHT_TLS_PORT}"
 
 
 def uri(stream=False):
@@ -78,6 +86,26 @@ def check_types(schema):
 def a_connect():
     with connect() as c:
         expect("vendor", c.adbc_get_info().get("vendor_name"), "flinkwire")
+
+
+def a_tls():
+    import adbc_driver_flightsql.dbapi as flightsql
+    from adbc_driver_flightsql import DatabaseOptions
+
+    def query(uri, ca=TLS_CA, password=TLS_PASSWORD):
+        kw = {"username": TLS_USER, "password": password}
+        if ca:
+            kw[DatabaseOptions.TLS_ROOT_CERTS.value] = open(ca).read()
+        with flightsql.connect(uri, db_kwargs=kw, autocommit=True) as c, c.cursor() as cur:
+            cur.execute(TLS_SQL)
+            return cur.fetchone()
+
+    uri = tls_uri()
+    expect("row over TLS", query(uri), ("carol",))
+    expect_refused("wrong password", lambda: query(uri, password="wrong"), "28P01")
+    expect_refused("another CA", lambda: query(uri, ca=TLS_OTHER_CA))
+    expect_refused("plaintext", lambda: query(uri.replace("grpc+tls://", "grpc://"), ca=None))
+    return "grpc+tls with the [tls] certificate (verified against the CA), basic auth → bearer token; wrong password, other CA, plaintext refused"
 
 
 def a_simple():
@@ -212,6 +240,19 @@ def pf_connect():
     return "list_actions"
 
 
+def pf_tls():
+    import pyarrow.flight as flight
+    uri = tls_uri()
+    client = flight.connect(uri, tls_root_certs=open(TLS_CA, "rb").read())
+    header = client.authenticate_basic_token(TLS_USER, TLS_PASSWORD)
+    options = flight.FlightCallOptions(headers=[header])
+    info = client.get_flight_info(flight.FlightDescriptor.for_command(statement_query(TLS_SQL)), options)
+    table = client.do_get(info.endpoints[0].ticket, options).read_all()
+    expect("row over TLS", table.column(0).to_pylist(), ["carol"])
+    expect_refused("wrong password", lambda: client.authenticate_basic_token(TLS_USER, "wrong"), "28P01")
+    return "authenticate_basic_token over grpc+tls, the bearer token on later calls"
+
+
 def pf_simple():
     client = pf_client()
     info = pf_info(client, "SELECT order_id, customer FROM orders ORDER BY order_id")
@@ -292,11 +333,11 @@ def duck_simple():
 
 CLIENTS = {
     "flightsql-adbc": {
-        "connect": a_connect, "connect_tls": NO_TLS, "simple_query": a_simple, "param_query": a_param,
+        "connect": a_connect, "connect_tls": a_tls, "simple_query": a_simple, "param_query": a_param,
         "types": a_types, "metadata": a_metadata, "error_sqlstate": a_error, "cancel": a_cancel, "streaming": a_stream,
     },
     "pyarrow-flight": {
-        "connect": pf_connect, "connect_tls": NO_TLS, "simple_query": pf_simple, "types": pf_types,
+        "connect": pf_connect, "connect_tls": pf_tls, "simple_query": pf_simple, "types": pf_types,
         "error_sqlstate": pf_error, "cancel": pf_cancel,
     },
     "polars-flightsql": {"connect": pl_connect, "connect_tls": NO_TLS, "simple_query": pl_simple, "types": pl_types},

@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib/common.sh"
 
 VENV="${FW_PYDATA_VENV:-$FW_CACHE/pydata-venv}"
-PACKAGES=("adbc-driver-postgresql>=1.8" "adbc-driver-flightsql>=1.8" "duckdb>=1.1" pyarrow "polars>=1.20" "connectorx>=0.4" "pandas>=2.2" "sqlalchemy>=2,<3" psycopg2-binary "pgcli>=4.3")
+PACKAGES=("adbc-driver-postgresql>=1.8" "adbc-driver-flightsql>=1.8" "duckdb>=1.1" pyarrow "polars>=1.20" "connectorx>=0.4" "pandas>=2.2" "sqlalchemy>=2,<3" psycopg2-binary "psycopg[binary]>=3.1" "pgcli>=4.3")
 
 wanted="${PACKAGES[*]}"
 if [ -f "$VENV/.complete" ] && [ "$(cat "$VENV/.complete")" = "$wanted" ]; then
@@ -26,7 +26,7 @@ rm -rf "$VENV"
 python3 -c "import ensurepip" 2>/dev/null || fw_apt_install python3-venv
 python3 -m venv "$VENV" >&2 || fw_die "python3 -m venv $VENV failed"
 "$VENV/bin/pip" install -q --disable-pip-version-check "${PACKAGES[@]}" >&2 || fw_die "pip install $wanted failed"
-"$VENV/bin/python" -c "import adbc_driver_postgresql.dbapi, adbc_driver_flightsql.dbapi, duckdb, pyarrow.flight, polars, connectorx, pandas, sqlalchemy, psycopg2, pgcli.pgexecute" ||
+"$VENV/bin/python" -c "import adbc_driver_postgresql.dbapi, adbc_driver_flightsql.dbapi, duckdb, pyarrow.flight, psycopg, polars, connectorx, pandas, sqlalchemy, psycopg2, pgcli.pgexecute" ||
     fw_die "the Python data stack's venv does not import its packages"
 printf '%s' "$wanted" >"$VENV/.complete"
 fw_log "Python data stack installed in $((SECONDS - started))s, $(du -sh "$VENV" | cut -f1) on disk"

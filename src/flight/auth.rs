@@ -83,7 +83,12 @@ fn credentials(metadata: &MetadataMap) -> Result<Credentials, Status> {
         return Ok(Credentials::Bearer(token.trim().to_owned()));
     }
     if let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-        let decoded = base64::engine::general_purpose::STANDARD
+        // Go's Flight client (ADBC) sends the base64 without padding; others pad it.
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new().with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        let decoded = engine
             .decode(encoded.trim())
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
@@ -192,5 +197,10 @@ mod tests {
         assert_eq!(user, TRUST_USER);
         assert_eq!(caller, Caller::Peer { user: TRUST_USER.into(), peer: "127.0.0.1:1".into() });
         assert_eq!(handshake(&basic("carol", "x"), &accounts, &tokens).unwrap().0, "carol");
+        // Unpadded, as Go's Flight client sends it.
+        let mut unpadded = MetadataMap::new();
+        let value = format!("Basic {}", base64::engine::general_purpose::STANDARD_NO_PAD.encode("dave:pw"));
+        unpadded.insert("authorization", value.parse().unwrap());
+        assert_eq!(handshake(&unpadded, &accounts, &tokens).unwrap().0, "dave");
     }
 }

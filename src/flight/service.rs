@@ -221,6 +221,23 @@ impl FlightSqlFrontEnd {
         any
     }
 
+    /// A metadata command's FlightInfo: its ticket is the command, answered by DoGet.
+    async fn describe(&self, request: Request<FlightDescriptor>, command: &impl ProstMessageExt, schema: &Schema) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        command_info(command, schema, request.into_inner())
+    }
+
+    /// A metadata command's answer from the caller's snapshot.
+    async fn from_snapshot<T>(
+        &self,
+        request: &Request<T>,
+        answer: impl FnOnce(&crate::catalog::MetadataSnapshot) -> Result<RecordBatch, Status>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let snapshot = self.snapshot(&*self.session(request).await?).await?;
+        let batch = answer(&snapshot)?;
+        Ok(one_batch(batch.schema(), batch))
+    }
+
     /// The caller's snapshot; loaded at startup, so waited for a little on the first calls.
     async fn snapshot(&self, session: &FlightSession) -> Result<Arc<crate::catalog::MetadataSnapshot>, Status> {
         let until = Instant::now() + std::time::Duration::from_secs(10);
@@ -365,41 +382,31 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn get_flight_info_catalogs(&self, query: CommandGetCatalogs, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.clone().into_builder().schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder().schema()).await
     }
 
     async fn do_get_catalogs(&self, query: CommandGetCatalogs, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        let snapshot = self.snapshot(&*self.session(&request).await?).await?;
-        let batch = metadata::catalogs(&snapshot, query)?;
-        Ok(one_batch(batch.schema(), batch))
+        self.from_snapshot(&request, |snapshot| metadata::catalogs(snapshot, query)).await
     }
 
     async fn get_flight_info_schemas(&self, query: CommandGetDbSchemas, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.clone().into_builder().schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder().schema()).await
     }
 
     async fn do_get_schemas(&self, query: CommandGetDbSchemas, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        let snapshot = self.snapshot(&*self.session(&request).await?).await?;
-        let batch = metadata::schemas(&snapshot, query)?;
-        Ok(one_batch(batch.schema(), batch))
+        self.from_snapshot(&request, |snapshot| metadata::schemas(snapshot, query)).await
     }
 
     async fn get_flight_info_tables(&self, query: CommandGetTables, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.clone().into_builder().schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder().schema()).await
     }
 
     async fn do_get_tables(&self, query: CommandGetTables, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        let snapshot = self.snapshot(&*self.session(&request).await?).await?;
-        let batch = metadata::tables(&snapshot, query)?;
-        Ok(one_batch(batch.schema(), batch))
+        self.from_snapshot(&request, |snapshot| metadata::tables(snapshot, query)).await
     }
 
     async fn get_flight_info_table_types(&self, query: CommandGetTableTypes, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.into_builder().schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder().schema()).await
     }
 
     async fn do_get_table_types(&self, query: CommandGetTableTypes, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
@@ -413,19 +420,15 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn get_flight_info_primary_keys(&self, query: CommandGetPrimaryKeys, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &metadata::primary_keys_schema(), request.into_inner())
+        self.describe(request, &query, &metadata::primary_keys_schema()).await
     }
 
     async fn do_get_primary_keys(&self, query: CommandGetPrimaryKeys, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        let snapshot = self.snapshot(&*self.session(&request).await?).await?;
-        let batch = metadata::primary_keys(&snapshot, &query)?;
-        Ok(one_batch(batch.schema(), batch))
+        self.from_snapshot(&request, |snapshot| metadata::primary_keys(snapshot, &query)).await
     }
 
     async fn get_flight_info_sql_info(&self, query: CommandGetSqlInfo, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.clone().into_builder(metadata::sql_info()?).schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder(metadata::sql_info()?).schema()).await
     }
 
     async fn do_get_sql_info(&self, query: CommandGetSqlInfo, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
@@ -435,8 +438,7 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn get_flight_info_xdbc_type_info(&self, query: CommandGetXdbcTypeInfo, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        command_info(&query, &query.clone().into_builder(metadata::xdbc_type_info()?).schema(), request.into_inner())
+        self.describe(request, &query, &query.clone().into_builder(metadata::xdbc_type_info()?).schema()).await
     }
 
     async fn do_get_xdbc_type_info(&self, query: CommandGetXdbcTypeInfo, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
