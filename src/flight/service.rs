@@ -152,6 +152,7 @@ impl FlightSqlFrontEnd {
     /// Starts a query and answers its FlightInfo; the rows wait for DoGet under a new ticket.
     async fn query_info(&self, session: &Arc<FlightSession>, sql: &str, descriptor: FlightDescriptor) -> Result<Response<FlightInfo>, Status> {
         let cancel = CancellationToken::new();
+        let started = std::time::Instant::now();
         let rows = self.start(session, sql, &cancel).await?;
         let schema = match &rows {
             Some(rows) => types::flight_schema(rows.schema().arrow_schema()),
@@ -159,7 +160,7 @@ impl FlightSqlFrontEnd {
         };
         let job = rows.as_ref().and_then(|r| r.job_id()).map(str::to_owned);
         let handle = new_handle()?;
-        session.park(&handle, Pending { rows, sql: sql.to_owned(), started: std::time::Instant::now() }, cancel);
+        session.park(&handle, Pending { rows, sql: sql.to_owned(), started }, cancel);
         let ticket = TicketStatementQuery { statement_handle: handle.into_bytes().into() };
         let endpoint = FlightEndpoint::new().with_ticket(Ticket::new(ticket.as_any().encode_to_vec()));
         let mut info = FlightInfo::new()
@@ -263,7 +264,7 @@ fn audit(client: &crate::session::ClientSession, sql: &str, started: std::time::
 
 /// A result streaming to a DoGet: ends its statement (audit, running entry) however the stream
 /// ends, also when the client drops it.
-struct Streaming_ {
+struct Delivery {
     session: Arc<FlightSession>,
     ctx: Arc<ServerContext>,
     handle: String,
@@ -274,7 +275,7 @@ struct Streaming_ {
     done: bool,
 }
 
-impl Streaming_ {
+impl Delivery {
     fn finish(&mut self) {
         if std::mem::replace(&mut self.done, true) {
             return;
@@ -319,7 +320,7 @@ impl Streaming_ {
     }
 }
 
-impl Drop for Streaming_ {
+impl Drop for Delivery {
     fn drop(&mut self) {
         if !self.done {
             self.failed = Some(error::status("57014", "the client closed the stream", None));
@@ -375,7 +376,7 @@ impl FlightSqlService for FlightSqlFrontEnd {
             Some(rows) => types::flight_schema(rows.schema().arrow_schema()),
             None => Arc::new(Schema::empty()),
         };
-        let state = Streaming_ { session, ctx: self.ctx.clone(), handle, pending, schema: schema.clone(), sent: 0, failed: None, done: false };
+        let state = Delivery { session, ctx: self.ctx.clone(), handle, pending, schema: schema.clone(), sent: 0, failed: None, done: false };
         let batches = futures::stream::unfold(state, |mut state| async move { state.next().await.map(|item| (item, state)) });
         let stream = FlightDataEncoderBuilder::new().with_schema(schema).build(batches).map_err(Status::from);
         Ok(Response::new(Box::pin(stream)))

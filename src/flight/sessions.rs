@@ -136,76 +136,43 @@ impl FlightSession {
     }
 }
 
-/// Every Flight SQL session of the server.
+/// Every Flight SQL session of the server. A session is opened once per key (a cell per key, so
+/// two first calls of one client share one open, and a slow open holds up no other client).
 #[derive(Default)]
 pub struct Sessions {
-    by_key: tokio::sync::Mutex<HashMap<SessionKey, Arc<FlightSession>>>,
+    by_key: Mutex<HashMap<SessionKey, Arc<tokio::sync::OnceCell<Arc<FlightSession>>>>>,
 }
 
 impl Sessions {
     /// The caller's session, opened (routed, checked against the role) on its first call.
     pub async fn get(&self, ctx: &Arc<ServerContext>, key: SessionKey, user: &str, peer: &str, tls: bool) -> Result<Arc<FlightSession>, Status> {
-        // Held across the open so two first calls of one client do not open two sessions.
-        let mut sessions = self.by_key.lock().await;
-        if let Some(session) = sessions.get(&key) {
-            session.touch();
-            return Ok(session.clone());
-        }
-        let full = || error::status("53300", "sorry, too many clients already", None);
-        let server_slot = ctx.admission.enter().ok_or_else(full)?;
-        let user_slot = ctx
-            .admission
-            .enter_user(user)
-            .ok_or_else(|| error::status("53300", format!("too many connections for role \"{user}\""), None))?;
-        let request = ConnectRequest {
-            user: user.to_owned(),
-            database: key.database.clone(),
-            cluster: key.cluster.clone(),
-            session_name: format!("flinkwire-flight:{user}@{peer}"),
-            security: ctx.security.clone(),
-            startup_options: vec![],
-            client_addr: peer.to_owned(),
-            tls,
-            auth_method: Some(match key.caller {
-                Caller::Token(_) => "flight-bearer".to_owned(),
-                Caller::Peer { .. } if ctx.accounts.trust_all() => "trust".to_owned(),
-                Caller::Peer { .. } => "flight-basic".to_owned(),
-            }),
-            metrics: ctx.metrics.clone(),
-            activity: ctx.activity.clone(),
-        };
-        let session = ClientSession::connect(&ctx.clusters, &request).await.map_err(|e| error::open_error(&e))?;
-        tracing::info!(%user, %peer, database = ?key.database, cluster = ?key.cluster, "Flight SQL session opened");
-        let session = Arc::new(FlightSession {
-            session,
-            user: user.to_owned(),
-            last_used: Mutex::new(Instant::now()),
-            pending: Default::default(),
-            running: Default::default(),
-            prepared: Default::default(),
-            _slots: (server_slot, user_slot),
-        });
-        sessions.insert(key, session.clone());
-        Ok(session)
+        let cell = lock(&self.by_key).entry(key.clone()).or_default().clone();
+        let session = cell.get_or_try_init(|| open(ctx, &key, user, peer, tls)).await?;
+        session.touch();
+        Ok(session.clone())
     }
 
-    /// Closes sessions idle for `idle` (none of their streams running).
+    /// Closes sessions idle for `idle` (none of their streams running); forgets failed opens.
     pub async fn expire(&self, idle: Duration) {
         let expired: Vec<Arc<FlightSession>> = {
-            let mut sessions = self.by_key.lock().await;
+            let mut sessions = lock(&self.by_key);
             let keys: Vec<SessionKey> = sessions
                 .iter()
-                .filter(|(_, s)| s.idle_for() >= idle && lock(&s.running).is_empty())
+                .filter(|(_, cell)| match cell.get() {
+                    Some(s) => s.idle_for() >= idle && lock(&s.running).is_empty(),
+                    // Not opened (yet): an open in progress holds its own reference to the cell.
+                    None => Arc::strong_count(cell) == 1,
+                })
                 .map(|(k, _)| k.clone())
                 .collect();
-            keys.iter().filter_map(|k| sessions.remove(k)).collect()
+            keys.iter().filter_map(|k| sessions.remove(k)).filter_map(|cell| cell.get().cloned()).collect()
         };
         close(expired).await;
     }
 
     /// Cancels everything running and closes every session (shutdown).
     pub async fn close_all(&self) {
-        let all: Vec<Arc<FlightSession>> = self.by_key.lock().await.drain().map(|(_, s)| s).collect();
+        let all: Vec<Arc<FlightSession>> = lock(&self.by_key).drain().filter_map(|(_, cell)| cell.get().cloned()).collect();
         for session in &all {
             let handles: Vec<String> = lock(&session.running).keys().cloned().collect();
             for handle in handles {
@@ -214,6 +181,44 @@ impl Sessions {
         }
         close(all).await;
     }
+}
+
+/// Opens a caller's session as a PostgreSQL startup would: admission, role, routing.
+async fn open(ctx: &Arc<ServerContext>, key: &SessionKey, user: &str, peer: &str, tls: bool) -> Result<Arc<FlightSession>, Status> {
+    let full = || error::status("53300", "sorry, too many clients already", None);
+    let server_slot = ctx.admission.enter().ok_or_else(full)?;
+    let user_slot = ctx
+        .admission
+        .enter_user(user)
+        .ok_or_else(|| error::status("53300", format!("too many connections for role \"{user}\""), None))?;
+    let request = ConnectRequest {
+        user: user.to_owned(),
+        database: key.database.clone(),
+        cluster: key.cluster.clone(),
+        session_name: format!("flinkwire-flight:{user}@{peer}"),
+        security: ctx.security.clone(),
+        startup_options: vec![],
+        client_addr: peer.to_owned(),
+        tls,
+        auth_method: Some(match key.caller {
+            Caller::Token(_) => "flight-bearer".to_owned(),
+            Caller::Peer { .. } if ctx.accounts.trust_all() => "trust".to_owned(),
+            Caller::Peer { .. } => "flight-basic".to_owned(),
+        }),
+        metrics: ctx.metrics.clone(),
+        activity: ctx.activity.clone(),
+    };
+    let session = ClientSession::connect(&ctx.clusters, &request).await.map_err(|e| error::open_error(&e))?;
+    tracing::info!(%user, %peer, database = ?key.database, cluster = ?key.cluster, "Flight SQL session opened");
+    Ok(Arc::new(FlightSession {
+        session,
+        user: user.to_owned(),
+        last_used: Mutex::new(Instant::now()),
+        pending: Default::default(),
+        running: Default::default(),
+        prepared: Default::default(),
+        _slots: (server_slot, user_slot),
+    }))
 }
 
 /// Closes sessions and waits for the gateway; a session a stream still holds closes when that
