@@ -208,8 +208,10 @@ async fn drain(listener: TcpListener, ctx: &ServerContext, mut supervisors: Join
         async move { while connections.join_next().await.is_some() {} }
     };
     let mut waiting = tokio::spawn(all_ended(&mut connections));
+    // A JoinHandle must not be polled again once it has completed (tokio panics).
+    let mut ended = false;
     tokio::select! {
-        _ = &mut waiting => {}
+        _ = &mut waiting => ended = true,
         _ = tokio::time::sleep(ctx.config.shutdown_timeout()) => {
             info!("shutdown timeout: ending the remaining connections");
         }
@@ -218,7 +220,7 @@ async fn drain(listener: TcpListener, ctx: &ServerContext, mut supervisors: Join
     ctx.shutdown.terminate();
     // Ended connections cancel their statement and close their gateway session; give that a
     // bounded time (a gateway that does not answer must not keep the process alive).
-    if tokio::time::timeout(CLOSE_GRACE, &mut waiting).await.is_err() {
+    if !ended && tokio::time::timeout(CLOSE_GRACE, &mut waiting).await.is_err() {
         error!("connections did not end in time; dropping them");
         waiting.abort();
     }
