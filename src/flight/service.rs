@@ -310,6 +310,10 @@ impl Delivery {
                 self.finish();
                 return None;
             }
+            // Cancelled by the shutdown, not by the client: say so, as PostgreSQL's FATAL does.
+            Err(ResultError::Cancelled) if self.ctx.shutdown.is_terminating() => {
+                error::status("57P01", "terminating connection due to administrator command", None)
+            }
             Err(e) => error::result_error(&e),
         };
         // The result is dropped at once (its gateway operation closed, the job cancelled).
