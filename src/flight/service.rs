@@ -96,7 +96,8 @@ impl FlightSqlFrontEnd {
     /// `flinkwire.cluster` headers).
     async fn session<T>(&self, request: &Request<T>) -> Result<Arc<FlightSession>, Status> {
         let peer = request.remote_addr().map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-        let (user, caller) = auth::identify(request.metadata(), &peer, &self.ctx.accounts, &self.tokens)?;
+        let identified = auth::identify(request.metadata(), &peer, &self.ctx.accounts, &self.tokens);
+        let (user, caller) = self.throttled(request.remote_addr(), identified).await?;
         let header = |name: &str| {
             request.metadata().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).filter(|s| !s.is_empty())
         };
@@ -105,6 +106,20 @@ impl FlightSqlFrontEnd {
             return Err(error::status("57P01", "terminating connection due to administrator command", None));
         }
         self.sessions.get(&self.ctx, key, &user, &peer, self.tls).await
+    }
+
+    /// Wrong passwords are answered late, later for each further one from the same address, as on
+    /// the PostgreSQL listener (`crate::auth::throttle`).
+    async fn throttled<T>(&self, peer: Option<std::net::SocketAddr>, outcome: Result<T, Status>) -> Result<T, Status> {
+        let Some(ip) = peer.map(|p| p.ip()) else { return outcome };
+        match &outcome {
+            Ok(_) => self.ctx.auth_failures.succeeded(ip),
+            Err(status) if status.metadata().get(error::SQLSTATE_HEADER).is_some_and(|v| v == "28P01") => {
+                tokio::time::sleep(self.ctx.auth_failures.failed(ip)).await;
+            }
+            Err(_) => {}
+        }
+        outcome
     }
 
     /// Runs one statement up to its first page, as the PostgreSQL front end does: PostgreSQL
@@ -341,7 +356,8 @@ impl FlightSqlService for FlightSqlFrontEnd {
         &self,
         request: Request<Streaming<HandshakeRequest>>,
     ) -> Result<Response<Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>>, Status> {
-        let (user, token) = auth::handshake(request.metadata(), &self.ctx.accounts, &self.tokens)?;
+        let shaken = auth::handshake(request.metadata(), &self.ctx.accounts, &self.tokens);
+        let (user, token) = self.throttled(request.remote_addr(), shaken).await?;
         tracing::info!(%user, "Flight SQL handshake");
         let reply = HandshakeResponse { protocol_version: 0, payload: token.clone().into_bytes().into() };
         let stream: Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>> = Box::pin(futures::stream::iter([Ok(reply)]));
