@@ -156,6 +156,13 @@ async fn flight_errors_carry_the_sqlstate() {
     assert!(status.message().contains("no_such_table_here"), "{}", status.message());
     // The session is still usable.
     assert_eq!(query(&mut client, "SELECT 2").await[0].num_rows(), 1);
+
+    // Routing headers: `database` is the Flink catalog, as the PostgreSQL startup database.
+    client.set_header("database", "no_such_catalog");
+    let err = client.execute("SELECT 1".into(), None).await.unwrap_err();
+    assert!(err.to_string().contains("3D000"), "{err}");
+    client.set_header("database", "default_catalog");
+    assert_eq!(query(&mut client, "SELECT 3").await[0].num_rows(), 1);
 }
 
 #[tokio::test]
