@@ -244,7 +244,7 @@ impl FlightSqlFrontEnd {
     }
 
     /// A metadata command's answer from the caller's snapshot.
-    async fn from_snapshot<T>(
+    async fn answer_from_snapshot<T>(
         &self,
         request: &Request<T>,
         answer: impl FnOnce(&crate::catalog::MetadataSnapshot) -> Result<RecordBatch, Status>,
@@ -403,11 +403,11 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn get_flight_info_catalogs(&self, query: CommandGetCatalogs, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.describe(request, &query, &query.clone().into_builder().schema()).await
+        self.describe(request, &query, &query.into_builder().schema()).await
     }
 
     async fn do_get_catalogs(&self, query: CommandGetCatalogs, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        self.from_snapshot(&request, |snapshot| metadata::catalogs(snapshot, query)).await
+        self.answer_from_snapshot(&request, |snapshot| metadata::catalogs(snapshot, query)).await
     }
 
     async fn get_flight_info_schemas(&self, query: CommandGetDbSchemas, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
@@ -415,7 +415,7 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn do_get_schemas(&self, query: CommandGetDbSchemas, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        self.from_snapshot(&request, |snapshot| metadata::schemas(snapshot, query)).await
+        self.answer_from_snapshot(&request, |snapshot| metadata::schemas(snapshot, query)).await
     }
 
     async fn get_flight_info_tables(&self, query: CommandGetTables, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
@@ -423,11 +423,11 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn do_get_tables(&self, query: CommandGetTables, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        self.from_snapshot(&request, |snapshot| metadata::tables(snapshot, query)).await
+        self.answer_from_snapshot(&request, |snapshot| metadata::tables(snapshot, query)).await
     }
 
     async fn get_flight_info_table_types(&self, query: CommandGetTableTypes, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.describe(request, &query, &query.clone().into_builder().schema()).await
+        self.describe(request, &query, &query.into_builder().schema()).await
     }
 
     async fn do_get_table_types(&self, query: CommandGetTableTypes, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
@@ -445,7 +445,7 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn do_get_primary_keys(&self, query: CommandGetPrimaryKeys, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
-        self.from_snapshot(&request, |snapshot| metadata::primary_keys(snapshot, &query)).await
+        self.answer_from_snapshot(&request, |snapshot| metadata::primary_keys(snapshot, &query)).await
     }
 
     async fn get_flight_info_sql_info(&self, query: CommandGetSqlInfo, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
@@ -459,7 +459,7 @@ impl FlightSqlService for FlightSqlFrontEnd {
     }
 
     async fn get_flight_info_xdbc_type_info(&self, query: CommandGetXdbcTypeInfo, request: Request<FlightDescriptor>) -> Result<Response<FlightInfo>, Status> {
-        self.describe(request, &query, &query.clone().into_builder(metadata::xdbc_type_info()?).schema()).await
+        self.describe(request, &query, &query.into_builder(metadata::xdbc_type_info()?).schema()).await
     }
 
     async fn do_get_xdbc_type_info(&self, query: CommandGetXdbcTypeInfo, request: Request<Ticket>) -> Result<Response<DoGetStream>, Status> {
