@@ -950,6 +950,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn batches_are_the_rows_as_sent() {
+        // The Flight SQL front end's view: the same modes and limits, as Arrow batches.
+        let mut changelog = flink_rows(changes()).unwrap();
+        changelog.configure(&ResultSettings { mode: ResultMode::Changelog, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
+        let batch = changelog.next_batch().await.unwrap().expect("a batch");
+        assert_eq!(batch.schema().field(0).name(), "op");
+        assert_eq!(batch.num_rows(), 3);
+        assert!(changelog.next_batch().await.unwrap().is_none());
+
+        let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
+        let mut cut = flink_rows(many).unwrap();
+        cut.configure(&ResultSettings { max_rows: 4, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
+        assert_eq!(cut.next_batch().await.unwrap().map(|b| b.num_rows()), Some(4));
+        assert!(cut.next_batch().await.unwrap().is_none());
+        assert_eq!(cut.truncation(), Some(Truncation::MaxRows(4)));
+
+        let mut append = flink_rows(changes()).unwrap();
+        append.configure(&ResultSettings { mode: ResultMode::Append, ..ResultSettings::default() }, RuntimeMode::Batch).unwrap();
+        assert!(matches!(append.next_batch().await, Err(ResultError::NotAppendOnly { .. })));
+    }
+
+    #[tokio::test]
     async fn max_rows_says_it_cut() {
         let many: Vec<RowData> = (0..10).map(|i| row(RowKind::Insert, vec![json!("x"), json!(i)])).collect();
         let mut rows = flink_rows(many.clone()).unwrap();
