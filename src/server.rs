@@ -202,17 +202,19 @@ async fn drain(listener: TcpListener, ctx: &ServerContext, mut supervisors: Join
         async move { while connections.join_next().await.is_some() {} }
     };
     let mut waiting = tokio::spawn(all_ended(&mut connections));
-    tokio::select! {
-        _ = &mut waiting => {}
+    // A JoinHandle must not be polled again once it has completed (tokio panics).
+    let ended = tokio::select! {
+        _ = &mut waiting => true,
         _ = tokio::time::sleep(ctx.config.shutdown_timeout()) => {
             info!("shutdown timeout: ending the remaining connections");
+            false
         }
-        _ = ctx.shutdown.terminating() => {}
-    }
+        _ = ctx.shutdown.terminating() => false,
+    };
     ctx.shutdown.terminate();
     // Ended connections cancel their statement and close their gateway session; give that a
     // bounded time (a gateway that does not answer must not keep the process alive).
-    if tokio::time::timeout(CLOSE_GRACE, &mut waiting).await.is_err() {
+    if !ended && tokio::time::timeout(CLOSE_GRACE, &mut waiting).await.is_err() {
         error!("connections did not end in time; dropping them");
         waiting.abort();
     }
