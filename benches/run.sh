@@ -73,6 +73,7 @@ start_postgres() {
     runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -A trust -U bench >/dev/null
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
         -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $WORK/pg -c shared_buffers=1GB -c fsync=off" >/dev/null
+    PG_POSTMASTER="$(head -1 "$WORK/pg/postmaster.pid")"
     PG_STARTED=1
 }
 
@@ -95,6 +96,7 @@ start_replay_gateway() {
     [ "$GATEWAY_STARTED" = 1 ] && return 0
     "$BIN/replay_gateway" serve "127.0.0.1:$GW_PORT" >"$WORK/gateway.log" 2>&1 &
     PIDS+=($!)
+    GW_PID=$!
     fw_wait_port "$GW_PORT" "replay gateway" 120
     GATEWAY_STARTED=1
 }
@@ -153,6 +155,9 @@ EOF
 now() { date +%s.%N; }
 # CPU seconds (user + system) a process has used so far.
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+# CPU seconds of a process's children that have ended and been waited for (PostgreSQL's backends,
+# reaped by the postmaster; a client, reaped by the shell that ran it).
+children_cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ print ($16 + $17) / hz }' "/proc/$1/stat"; }
 # Resets a process's peak RSS (VmHWM) so the next reading covers only what follows.
 reset_peak() { echo 5 >"/proc/$1/clear_refs"; }
 peak_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
@@ -164,6 +169,7 @@ timed() {
     start="$(now)"
     "$@" >"$WORK/last.out" 2>"$WORK/last.err" || { cat "$WORK/last.err" >&2; fw_die "failed: $*"; }
     end="$(now)"
+    children_cpu_of "$BASHPID" >"$WORK/last.cpu" # the client's CPU (this subshell's only children)
     echo "$end - $start" | bc -l
 }
 
@@ -188,6 +194,7 @@ seconds() {
     if [ "$(echo "$1 < 1" | bc -l)" = 1 ]; then printf '%.1f ms' "$(echo "$1 * 1000" | bc -l)"; else printf '%.3f s' "$1"; fi
 }
 FOOTPRINT_OUT=()
+CPU_OUT=()
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks
@@ -226,13 +233,26 @@ bench_own_pipeline() {
         for format in text binary; do
             read_rows "$format" "$PG_PORT" "$sql" >/dev/null # warm PostgreSQL's cache
             local pg_times="" fw_times="" fw_cpus="" i
+            # Where the CPU of the whole machine goes, per side (the machine has 2 cores):
+            # the client, the server (PostgreSQL's backend / flinkwire) and the replay gateway.
+            local pg_client="" pg_server="" fw_client="" gw_cpus=""
             reset_peak "$FW_PID"
             for i in $(seq "$repeat"); do
+                local backends0; backends0="$(children_cpu_of "$PG_POSTMASTER")"
                 pg_times="$pg_times $(timed read_rows "$format" "$PG_PORT" "$sql")"
-                local cpu0; cpu0="$(cpu_of "$FW_PID")"
+                pg_client="$pg_client $(cat "$WORK/last.cpu")"
+                sleep 0.2 # the postmaster reaps the ended backend
+                pg_server="$pg_server $(echo "$(children_cpu_of "$PG_POSTMASTER") - $backends0" | bc -l)"
+                local cpu0 gw0; cpu0="$(cpu_of "$FW_PID")"; gw0="$(cpu_of "$GW_PID")"
                 fw_times="$fw_times $(timed read_rows "$format" "$FW_PORT" "$sql")"
+                fw_client="$fw_client $(cat "$WORK/last.cpu")"
                 fw_cpus="$fw_cpus $(echo "$(cpu_of "$FW_PID") - $cpu0" | bc -l)"
+                gw_cpus="$gw_cpus $(echo "$(cpu_of "$GW_PID") - $gw0" | bc -l)"
             done
+            CPU_OUT+=("$(printf '| %s rows, %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s |' "$(numfmt --to=si "$n")" "$format" \
+                "$(echo "$pg_client" | median)" "$(echo "$pg_server" | median)" \
+                "$(echo "$fw_client" | median)" "$(echo "$fw_cpus" | median)" "$(echo "$gw_cpus" | median)")")
+            echo "${CPU_OUT[-1]}" >&2
             local pg fw cpu
             pg="$(echo "$pg_times" | median)"; fw="$(echo "$fw_times" | median)"; cpu="$(echo "$fw_cpus" | median)"
             add_row "own pipeline, $(numfmt --to=si "$n") rows, $format" "$pg" "$fw" \
@@ -303,10 +323,18 @@ bench_latency() {
     # that still runs on Flink.
     local short="SELECT x FROM (VALUES (1)) AS t(x)" catalog base ours
     # A measurement is assigned before it is used, so a failing one stops the script (set -e).
-    base="$(latency rest "$rest" "SELECT 1" "$n" execution.runtime-mode=batch)"; ours="$(latency query "$fw" "SELECT 1" "$n")"
-    add_rows "\`SELECT 1\`, warm session (baseline: a direct REST client of the same agent)" "$base" "$ours"
-    base="$(latency rest "$rest" "$short" "$n" execution.runtime-mode=batch)"; ours="$(latency query "$fw" "$short" "$n")"
-    add_rows "\`$short\`, on Flink (baseline: a direct REST client of the same agent)" "$base" "$ours"
+    # The REST client and flinkwire take turns run for run (`latency pair`), so neither meets a
+    # warmer or quieter cluster than the other.
+    local both
+    both="$(latency pair "$fw" "$rest" "SELECT 1" "$n" execution.runtime-mode=batch)"
+    add_rows "\`SELECT 1\`, warm session (baseline: a direct REST client of the same agent)" "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
+    both="$(latency pair "$fw" "$rest" "$short" "$n" execution.runtime-mode=batch)"
+    add_rows "\`$short\`, on Flink (baseline: a direct REST client of the same agent)" "$(sed -n 1p <<<"$both")" "$(sed -n 2p <<<"$both")"
+    # The same Flink query answered from the result cache (docs/result-cache.md): the warm-up run
+    # stores it, the timed runs are hits (well within the 60 s TTL). Baseline: the query on Flink.
+    local cached="$fw options='-c flinkwire.result_cache=on'"
+    base="$(field p50 "$both" | tail -1)"; ours="$(latency query "$cached" "$short" "$n")"
+    add_row "result-cache hit, \`$short\`, p50 (baseline: the same query on Flink)" "$base" "$(field p50 "$ours")" "— | — | —"
     base="$(latency connect "$pg" 50)"; ours="$(latency connect "$fw" 50)"
     add_rows "connect, warm pool" "$base" "$ours"
     # A catalog query of the kind BI tools send on connecting (tables of the current schema).
@@ -328,6 +356,8 @@ HEADER='| benchmark | baseline (PostgreSQL 15 unless named) | flinkwire | ratio 
 |---|---|---|---|---|---|---|'
 FOOTPRINT_HEADER='| footprint | flinkwire | resident memory |
 |---|---|---|'
+CPU_HEADER='| own pipeline: CPU per run (median) | client ← PostgreSQL | PostgreSQL backend | client ← flinkwire | flinkwire | replay gateway |
+|---|---|---|---|---|---|'
 
 # Everything from this line on in docs/benchmarks.md is written by hand (history, profiles) and
 # kept when the report is rewritten.
@@ -348,6 +378,7 @@ wall times vary by ±10 %; every ratio compares two figures measured in the same
 $HEADER
 $(printf '%s\n' "${ROWS_OUT[@]}")
 $(if [ "${#FOOTPRINT_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$FOOTPRINT_HEADER"; printf '%s\n' "${FOOTPRINT_OUT[@]}"; fi)
+$(if [ "${#CPU_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$CPU_HEADER"; printf '%s\n' "${CPU_OUT[@]}"; fi)
 
 ## What is measured
 
@@ -367,6 +398,10 @@ own work is measured: HTTP, JSON, Arrow, PostgreSQL encoding, the socket.
 - Times are the median of the runs (10 M rows: one run fewer); *ratio* = PostgreSQL time ÷
   flinkwire time, so ≥ 1 means flinkwire is as fast. *CPU per row* is flinkwire's user + system
   CPU for the median run ÷ rows; *peak RSS* is flinkwire's VmHWM over that row's runs.
+- *CPU per run*: user + system CPU of every process a run keeps busy, median over the runs: the
+  client (the shell's reaped child), PostgreSQL's backend for the connection (reaped by the
+  postmaster), flinkwire and the replay gateway. On 2 cores a side's wall time is at least half
+  the sum of its processes' CPU: that is the bound the flinkwire side meets.
 
 **Flight SQL** (\`benches/flight_read.py\`): the same replayed rows through flinkwire's two front
 ends into a pyarrow Table: adbc-driver-flightsql's \`fetch_arrow_table()\` from the Flight SQL
@@ -375,14 +410,16 @@ a Table column by column; *ratio* = psycopg time ÷ Flight SQL time.
 
 **Latencies** (\`benches/tools/src/bin/latency.rs\`): a Flink 2.3.0 session cluster started by
 \`scripts/lib/flink.sh\` with the quick start's settings, the agent, and flinkwire in front of it.
-\`SELECT 1\` is timed from the query to CommandComplete on one warm connection, against a REST
+\`SELECT 1\` and the \`VALUES\` query are timed from the query to CommandComplete on one warm connection, in turns with a REST
 client of the same agent (its session opened with flinkwire's default session property,
 \`execution.runtime-mode\` = \`batch\`) that submits the statement, reads pages to EOS (pausing between polls
 of a running operation as flinkwire does: 2 ms, doubling to 100 ms) and closes the operation
 (what every gateway client pays: Flink's job submission); *connect* is TCP connect to the first
 ReadyForQuery with a warm session pool; the catalog query is a pg_class ⋈ pg_namespace listing of
 the current schema, the first on a fresh connection and later ones on one connection, against
-PostgreSQL 15. *Footprint*: flinkwire's VmRSS before and after 1 000 more connections log in and
+PostgreSQL 15. The *result-cache hit* is the \`VALUES\` query on a connection with
+\`options='-c flinkwire.result_cache=on'\` after one untimed run stored it, against the same
+query on Flink. *Footprint*: flinkwire's VmRSS before and after 1 000 more connections log in and
 stay idle.
 EOF
     if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>docs/benchmarks.md; fi
@@ -394,4 +431,5 @@ for bench in "${BENCHES[@]}"; do "$bench"; done
 printf '\n%s\n' "$HEADER"
 printf '%s\n' "${ROWS_OUT[@]}"
 if [ "${#FOOTPRINT_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$FOOTPRINT_HEADER"; printf '%s\n' "${FOOTPRINT_OUT[@]}"; fi
+if [ "${#CPU_OUT[@]}" -gt 0 ]; then printf '\n%s\n' "$CPU_HEADER"; printf '%s\n' "${CPU_OUT[@]}"; fi
 [ "$REPORT" = 1 ] && write_report

@@ -97,6 +97,16 @@ fn redact(value: &mut toml::Value, secret: bool) {
     }
 }
 
+/// A SQL Gateway address must be an absolute `http` or `https` URL with a host: anything else
+/// would only fail at the first connection, after the server has reported itself started.
+fn gateway_url(key: &str, url: &str) -> Result<(), String> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(u) => Err(format!("{key} = {url:?}: not an http(s) URL with a host (scheme {:?})", u.scheme())),
+        Err(e) => Err(format!("{key} = {url:?}: not a URL ({e})")),
+    }
+}
+
 fn default_shutdown_timeout() -> u64 {
     30
 }
@@ -437,6 +447,12 @@ impl Config {
         }
         for (name, role) in &self.roles {
             role.validate(name, cluster_known).map_err(ConfigError::Invalid)?;
+        }
+        gateway_url("gateway.url", &self.gateway.url).map_err(ConfigError::Invalid)?;
+        for (name, cluster) in &self.clusters {
+            if let Some(url) = &cluster.gateway {
+                gateway_url(&format!("clusters.{name}.gateway"), url).map_err(ConfigError::Invalid)?;
+            }
         }
         for (name, env) in &self.environments {
             if let Some(c) = env.clusters.iter().find(|c| !cluster_known(c)) {

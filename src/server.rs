@@ -209,14 +209,14 @@ async fn drain(listener: TcpListener, ctx: &ServerContext, mut supervisors: Join
     };
     let mut waiting = tokio::spawn(all_ended(&mut connections));
     // A JoinHandle must not be polled again once it has completed (tokio panics).
-    let mut ended = false;
-    tokio::select! {
-        _ = &mut waiting => ended = true,
+    let ended = tokio::select! {
+        _ = &mut waiting => true,
         _ = tokio::time::sleep(ctx.config.shutdown_timeout()) => {
             info!("shutdown timeout: ending the remaining connections");
+            false
         }
-        _ = ctx.shutdown.terminating() => {}
-    }
+        _ = ctx.shutdown.terminating() => false,
+    };
     ctx.shutdown.terminate();
     // Ended connections cancel their statement and close their gateway session; give that a
     // bounded time (a gateway that does not answer must not keep the process alive).

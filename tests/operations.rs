@@ -56,11 +56,13 @@ struct Launch<'a> {
     port: Option<u16>,
     /// More TOML at the end of the file (a `[cancel]` section, say).
     extra: String,
+    /// Top-level keys (`log_format = "json"`, say).
+    top: &'a str,
 }
 
 impl Server {
     fn start(shutdown_timeout_secs: u64, table: &str) -> Server {
-        Server::launch(Launch { shutdown_timeout_secs, table, gateway: None, port: None, extra: String::new() })
+        Server::launch(Launch { shutdown_timeout_secs, table, gateway: None, port: None, extra: String::new(), top: "" })
     }
 
     fn launch(launch: Launch<'_>) -> Server {
@@ -68,14 +70,14 @@ impl Server {
             .gateway
             .unwrap_or_else(|| std::env::var("FLINKWIRE_TEST_GATEWAY").expect("FLINKWIRE_TEST_GATEWAY"));
         let (port, admin_port) = (launch.port.unwrap_or_else(free_port), free_port());
-        let (shutdown_timeout_secs, table, extra) = (launch.shutdown_timeout_secs, launch.table, launch.extra);
+        let (shutdown_timeout_secs, table, extra, top) = (launch.shutdown_timeout_secs, launch.table, launch.extra, launch.top);
         let dir = std::env::temp_dir().join(format!("flinkwire-ops-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("flinkwire.toml");
         std::fs::write(
             &config,
             format!(
-                "listen = \"127.0.0.1:{port}\"\nshutdown_timeout_secs = {shutdown_timeout_secs}\n\
+                "{top}\nlisten = \"127.0.0.1:{port}\"\nshutdown_timeout_secs = {shutdown_timeout_secs}\n\
                  [gateway]\nurl = \"{gateway}\"\n[session.properties]\n\"execution.runtime-mode\" = \"streaming\"\n\
                  [admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
                  [session]\ninit_sql = [\"CREATE TEMPORARY TABLE {table} (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '50')\"]\n\
@@ -424,6 +426,7 @@ async fn a_cancel_request_sent_to_the_other_replica_cancels_the_query() {
             gateway: None,
             port: Some(port),
             extra: format!("[cancel]\nreplica_id = {id}\npeers = [\"127.0.0.1:{peer}\"]"),
+            top: "",
         })
     };
     let table = format!("endless_replicas_{}", std::process::id());
@@ -512,6 +515,7 @@ async fn readyz_follows_the_gateway() {
         gateway: Some(proxy.url()),
         port: None,
         extra: "[pool]\nhealth_check_interval_secs = 1".to_owned(),
+        top: "",
     });
     server.await_readyz(200).await;
     proxy.down();
@@ -525,4 +529,46 @@ async fn readyz_follows_the_gateway() {
     let up = Instant::now();
     server.await_readyz(200).await;
     eprintln!("readyz: 503 {not_ready_after:?} after the gateway went down, 200 {:?} after it came back", up.elapsed());
+}
+
+/// Without any gateway (so this runs in `cargo test` too): JSON logs are one object per line with
+/// distinct keys, a client is refused with a clear FATAL, and SIGTERM on a server with nothing
+/// running exits 0 at once (this once panicked: the drain polled a finished JoinHandle).
+#[tokio::test]
+async fn json_logs_and_a_clean_exit_without_a_gateway() {
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let mut server = Server::launch(Launch {
+        shutdown_timeout_secs: 5,
+        table: "unused_json_logs",
+        gateway: Some(dead),
+        port: None,
+        extra: String::new(),
+        top: "log_format = \"json\"",
+    });
+    server.await_readyz(503).await;
+    let dsn = format!("host=127.0.0.1 port={} user=ops dbname=default_catalog", server.addr.port());
+    let refused = tokio_postgres::connect(&dsn, NoTls).await.err().expect("no gateway, no session");
+    let message = refused.as_db_error().map(|e| e.message().to_owned()).unwrap_or_else(|| refused.to_string());
+    assert!(message.contains("Flink SQL Gateway"), "{message}");
+    server.signal("TERM");
+    let (status, took) = server.exited(Duration::from_secs(10)).await;
+    let log = server.log();
+    assert_eq!(status, Some(0), "exit status after SIGTERM; log:\n{log}");
+    assert!(took < Duration::from_secs(5), "nothing ran, so no wait for the shutdown timeout: {took:?}");
+    let mut clusters = 0;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"));
+        assert!(object.contains_key("level") && object.contains_key("fields"), "{line}");
+        // serde_json keeps the last of duplicate keys; count the keys in the raw text too.
+        if let Some(span) = object.get("span") {
+            let keys = span.as_object().map_or(0, |m| m.len());
+            let raw = line.split_once("\"span\":{").and_then(|(_, rest)| rest.split_once('}')).map_or("", |(s, _)| s);
+            assert_eq!(raw.matches("\":").count(), keys, "duplicate keys in {line}");
+            if line.contains("\"name\":\"cluster\"") && line.contains("\"cluster\":\"default\"") {
+                clusters += 1;
+            }
+        }
+    }
+    assert!(clusters > 0, "a line in the cluster's span names it:\n{log}");
 }

@@ -201,7 +201,7 @@ impl Clusters {
         let mut tasks = JoinSet::new();
         for cluster in self.clusters.values() {
             let (cluster, clusters) = (cluster.clone(), self.clone());
-            let span = tracing::info_span!("cluster", name = %cluster.name);
+            let span = tracing::info_span!("cluster", cluster = %cluster.name);
             tasks.spawn(async move { cluster.supervise(&clusters).await }.instrument(span));
         }
         tasks

@@ -11,6 +11,8 @@
 //!   fetch pages until EOS, close the operation): what any gateway client pays, the baseline for
 //!   flinkwire's own overhead. Give it the properties flinkwire opens its sessions with
 //!   (`execution.runtime-mode=batch` by default), or it measures a different Flink job.
+//! - `latency pair CONNINFO GATEWAY_URL SQL N [KEY=VALUE...]`: `rest` and `query` in turns (one
+//!   run each per round, who goes first alternating), two lines: the REST client's, flinkwire's.
 //! - `latency idle CONNINFO N PID`: opens N connections and keeps them open; prints the resident
 //!   memory of process PID (the server) before and after, and per connection.
 //!
@@ -31,9 +33,10 @@ async fn main() {
         ["query", conninfo, sql, n] => query(conninfo, sql, count(n), false).await,
         ["query", conninfo, sql, n, "--fresh"] => query(conninfo, sql, count(n), true).await,
         ["rest", url, sql, n, properties @ ..] => rest(url, sql, count(n), properties).await,
+        ["pair", conninfo, url, sql, n, properties @ ..] => pair(conninfo, url, sql, count(n), properties).await,
         ["idle", conninfo, n, pid] => idle(conninfo, count(n), pid).await,
         _ => {
-            eprintln!("usage: latency connect CONNINFO N | query CONNINFO SQL N [--fresh] | rest GATEWAY_URL SQL N [KEY=VALUE...] | idle CONNINFO N PID");
+            eprintln!("usage: latency connect CONNINFO N | query CONNINFO SQL N [--fresh] | rest GATEWAY_URL SQL N [KEY=VALUE...] | pair CONNINFO GATEWAY_URL SQL N [KEY=VALUE...] | idle CONNINFO N PID");
             std::process::exit(2);
         }
     };
@@ -123,20 +126,34 @@ fn field<'a>(answer: &'a serde_json::Value, name: &str) -> Result<&'a str, Error
     answer.get(name).and_then(serde_json::Value::as_str).ok_or_else(|| format!("the gateway's answer has no {name}: {answer}").into())
 }
 
-async fn rest(url: &str, sql: &str, n: usize, properties: &[&str]) -> Result<(), Error> {
-    let properties: serde_json::Map<String, serde_json::Value> = properties
-        .iter()
-        .map(|p| match p.split_once('=') {
-            Some((key, value)) => Ok((key.to_owned(), serde_json::Value::from(value))),
-            None => Err(format!("a session property must be KEY=VALUE, not {p}")),
-        })
-        .collect::<Result<_, _>>()?;
-    let http = reqwest::Client::new();
-    let url = url.trim_end_matches('/');
-    let session: serde_json::Value =
-        http.post(format!("{url}/v3/sessions")).json(&serde_json::json!({"properties": properties})).send().await?.error_for_status()?.json().await?;
-    let session = field(&session, "sessionHandle")?.to_owned();
-    let once = || async {
+/// A session of the SQL Gateway REST API (v3), used directly as any gateway client would.
+struct RestSession {
+    http: reqwest::Client,
+    url: String,
+    session: String,
+}
+
+impl RestSession {
+    /// Opens a session with these `KEY=VALUE` session properties.
+    async fn open(url: &str, properties: &[&str]) -> Result<Self, Error> {
+        let properties: serde_json::Map<String, serde_json::Value> = properties
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((key, value)) => Ok((key.to_owned(), serde_json::Value::from(value))),
+                None => Err(format!("a session property must be KEY=VALUE, not {p}")),
+            })
+            .collect::<Result<_, _>>()?;
+        let http = reqwest::Client::new();
+        let url = url.trim_end_matches('/').to_owned();
+        let session: serde_json::Value =
+            http.post(format!("{url}/v3/sessions")).json(&serde_json::json!({"properties": properties})).send().await?.error_for_status()?.json().await?;
+        let session = field(&session, "sessionHandle")?.to_owned();
+        Ok(Self { http, url, session })
+    }
+
+    /// Submits `sql` and fetches pages until EOS; the time that took (the close is not timed).
+    async fn once(&self, sql: &str) -> Result<Duration, Error> {
+        let (http, url, session) = (&self.http, &self.url, &self.session);
         let started = Instant::now();
         let submitted: serde_json::Value = http
             .post(format!("{url}/v3/sessions/{session}/statements"))
@@ -172,15 +189,55 @@ async fn rest(url: &str, sql: &str, n: usize, properties: &[&str]) -> Result<(),
         }
         let elapsed = started.elapsed();
         http.delete(format!("{url}/v3/sessions/{session}/operations/{operation}/close")).send().await?.error_for_status()?;
-        Ok::<_, Error>(elapsed)
-    };
-    once().await?; // warm-up, as `query` has
+        Ok(elapsed)
+    }
+
+    async fn close(self) -> Result<(), Error> {
+        self.http.delete(format!("{}/v3/sessions/{}", self.url, self.session)).send().await?.error_for_status()?;
+        Ok(())
+    }
+}
+
+async fn rest(url: &str, sql: &str, n: usize, properties: &[&str]) -> Result<(), Error> {
+    let session = RestSession::open(url, properties).await?;
+    session.once(sql).await?; // warm-up, as `query` has
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
-        times.push(once().await?);
+        times.push(session.once(sql).await?);
     }
-    http.delete(format!("{url}/v3/sessions/{session}")).send().await?.error_for_status()?;
+    session.close().await?;
     report(times);
+    Ok(())
+}
+
+/// `rest` and `query` in turns on one REST session and one flinkwire connection, so that both
+/// meet the same cluster state (warm-up, other load) run for run: two lines, the REST client's
+/// first.
+async fn pair(conninfo: &str, url: &str, sql: &str, n: usize, properties: &[&str]) -> Result<(), Error> {
+    let session = RestSession::open(url, properties).await?;
+    let (client, driver) = open(conninfo).await?;
+    session.once(sql).await?;
+    run(&client, sql).await?;
+    let (mut base, mut ours) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        // Who goes first alternates too: a run right after the other's may find Flink busier.
+        let timed_query = || async {
+            let started = Instant::now();
+            run(&client, sql).await?;
+            Ok::<_, Error>(started.elapsed())
+        };
+        if i % 2 == 0 {
+            base.push(session.once(sql).await?);
+            ours.push(timed_query().await?);
+        } else {
+            ours.push(timed_query().await?);
+            base.push(session.once(sql).await?);
+        }
+    }
+    close(client, driver).await;
+    session.close().await?;
+    report(base);
+    report(ours);
     Ok(())
 }
 
