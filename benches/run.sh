@@ -267,18 +267,22 @@ bench_own_pipeline() {
 # front of the replay gateway (benches/flight_read.py); median of $REPEAT runs each, interleaved.
 # Extra columns: rows/s through Flight SQL, flinkwire's CPU per row, its peak RSS.
 bench_flight() {
+    start_postgres
     start_flinkwire
     local venv; venv="$("$FW_ROOT/conformance/pydata/setup.sh")"
     local py="$venv/bin/python" reader="$FW_ROOT/benches/flight_read.py" n
     local dsn="host=127.0.0.1 port=$FW_PORT user=bench dbname=postgres" uri="grpc://127.0.0.1:$FLIGHT_PORT"
+    local pg_dsn="host=127.0.0.1 port=$PG_PORT user=bench dbname=postgres"
     fw_wait_port "$FLIGHT_PORT" "flinkwire (Flight SQL)" 60
     for n in $ROWS_LIST; do
-        local sql="SELECT * FROM bench_$n" pg_times="" fl_times="" fl_cpus="" i out
+        local sql="SELECT * FROM bench_$n" pg_times="" pg15_times="" fl_times="" fl_cpus="" i out
+        pg_load "$n"
         out="$("$py" "$reader" flight "$uri" "$sql")"
         [ "${out#* }" = "$n" ] || fw_die "Flight SQL read ${out#* } rows of $n"
         reset_peak "$FW_PID"
         for i in $(seq "$REPEAT"); do
             pg_times="$pg_times $("$py" "$reader" psycopg "$dsn" "$sql" | cut -d' ' -f1)"
+            pg15_times="$pg15_times $("$py" "$reader" psycopg "$pg_dsn" "$sql" | cut -d' ' -f1)"
             local cpu0; cpu0="$(cpu_of "$FW_PID")"
             fl_times="$fl_times $("$py" "$reader" flight "$uri" "$sql" | cut -d' ' -f1)"
             fl_cpus="$fl_cpus $(echo "$(cpu_of "$FW_PID") - $cpu0" | bc -l)"
@@ -288,6 +292,8 @@ bench_flight() {
         add_row "Flight SQL into a pyarrow Table, $(numfmt --to=si "$n") rows (baseline: psycopg 3 binary from flinkwire)" "$pg" "$fl" \
             "$(printf '%.2f M rows/s | %.2f µs | %s MiB' "$(echo "$n / $fl / 1000000" | bc -l)" \
                 "$(echo "$cpu * 1000000 / $n" | bc -l)" "$(peak_mib "$FW_PID")")"
+        add_row "Flight SQL into a pyarrow Table, $(numfmt --to=si "$n") rows (baseline: psycopg 3 binary from PostgreSQL 15)" \
+            "$(echo "$pg15_times" | median)" "$fl" "— | — | —"
     done
 }
 
