@@ -112,6 +112,12 @@ def a_simple():
     with connect() as c, c.cursor() as cur:
         cur.execute("SELECT order_id, customer FROM orders ORDER BY order_id")
         expect("first row", cur.fetchall()[0], (1, "alice"))
+        # The "reads a Flink table into pandas": the Arrow batches straight into a frame.
+        cur.execute("SELECT order_id, customer FROM orders ORDER BY order_id")
+        frame = cur.fetch_df()
+        expect("pandas columns", list(frame.columns), ["order_id", "customer"])
+        expect("pandas first row", (int(frame.iloc[0]["order_id"]), frame.iloc[0]["customer"]), (1, "alice"))
+        return f"fetchall(), and cursor.fetch_df() into pandas ({len(frame)} rows)"
 
 
 def a_param():
