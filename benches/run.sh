@@ -191,7 +191,8 @@ add_row() {
 }
 # A time in seconds as `1.234 s`, or `12.3 ms` below a second.
 seconds() {
-    if [ "$(echo "$1 < 1" | bc -l)" = 1 ]; then printf '%.1f ms' "$(echo "$1 * 1000" | bc -l)"; else printf '%.3f s' "$1"; fi
+    if [ "$(echo "$1 < 0.001" | bc -l)" = 1 ]; then printf '%.3f ms' "$(echo "$1 * 1000" | bc -l)"
+    elif [ "$(echo "$1 < 1" | bc -l)" = 1 ]; then printf '%.1f ms' "$(echo "$1 * 1000" | bc -l)"; else printf '%.3f s' "$1"; fi
 }
 FOOTPRINT_OUT=()
 CPU_OUT=()
