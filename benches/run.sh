@@ -340,7 +340,7 @@ bench_latency() {
     # The same Flink query answered from the result cache (docs/result-cache.md): the warm-up run
     # stores it, the timed runs are hits (well within the 60 s TTL). Baseline: the query on Flink.
     local cached="$fw options='-c flinkwire.result_cache=on'"
-    base="$(field p50 "$both" | tail -1)"; ours="$(latency query "$cached" "$short" "$n")"
+    base="$(field p50 "$(sed -n 2p <<<"$both")")"; ours="$(latency query "$cached" "$short" "$n")"
     add_row "result-cache hit, \`$short\`, p50 (baseline: the same query on Flink)" "$base" "$(field p50 "$ours")" "— | — | —"
     base="$(latency connect "$pg" 50)"; ours="$(latency connect "$fw" 50)"
     add_rows "connect, warm pool" "$base" "$ours"

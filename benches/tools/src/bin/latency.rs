@@ -218,14 +218,14 @@ async fn pair(conninfo: &str, url: &str, sql: &str, n: usize, properties: &[&str
     let (client, driver) = open(conninfo).await?;
     session.once(sql).await?;
     run(&client, sql).await?;
+    let timed_query = || async {
+        let started = Instant::now();
+        run(&client, sql).await?;
+        Ok::<_, Error>(started.elapsed())
+    };
     let (mut base, mut ours) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
         // Who goes first alternates too: a run right after the other's may find Flink busier.
-        let timed_query = || async {
-            let started = Instant::now();
-            run(&client, sql).await?;
-            Ok::<_, Error>(started.elapsed())
-        };
         if i % 2 == 0 {
             base.push(session.once(sql).await?);
             ours.push(timed_query().await?);
